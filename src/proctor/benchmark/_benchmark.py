@@ -1,0 +1,99 @@
+"""`Benchmark`: a dataset, a prompt, scorers, and how to slice the results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from proctor.benchmark._prompt import FewShot, FewShotRenderer, PromptTemplate
+from proctor.dataset import ChatMessage, Dataset, Sample
+from proctor.dataset._canonical import hash_json
+from proctor.errors import ConfigError
+from proctor.model import GenerateConfig
+from proctor.scorer import Scorer
+
+
+@dataclass
+class Benchmark:
+    """A standardized set of tasks plus the way to score them.
+
+    `task_version` hashes what makes two runs comparable: the dataset version,
+    the prompt and the few-shot set. Generation settings are not part of it;
+    they belong to the model configuration of each run. `generation` only
+    holds defaults for that configuration.
+
+        bench = Benchmark(
+            name="support",
+            dataset=Dataset.from_file("questions.jsonl"),
+            prompt=PromptTemplate(template="Customer: {{ input }}\\nAgent:"),
+            scorers=[exact_match()],
+            slices=("topic",),
+        )
+    """
+
+    name: str
+    dataset: Dataset
+    scorers: Sequence[Scorer]
+    prompt: PromptTemplate = field(default_factory=PromptTemplate)
+    fewshot: FewShot | None = None
+    slices: tuple[str, ...] = ()
+    cluster: str | None = None
+    epochs: int = 1
+    description: str = ""
+    generation: GenerateConfig = field(default_factory=GenerateConfig)
+    path: Path | None = None
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        where = str(self.path) if self.path else self.name
+        if not self.scorers:
+            raise ConfigError("a benchmark needs at least one scorer", source=where)
+        names = [s.name for s in self.scorers]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ConfigError(f"scorer {dupes[0]!r} is listed twice; give each a distinct "
+                              "configuration or drop one", source=where)
+        if self.epochs < 1:
+            raise ConfigError(f"epochs must be at least 1, got {self.epochs}", source=where)
+        self.prompt.compile()
+
+    @cached_property
+    def _fewshot(self) -> FewShotRenderer | None:
+        if self.fewshot is None or self.fewshot.n == 0:
+            return None
+        return FewShotRenderer(self.fewshot, self.fewshot.candidates(self.dataset),
+                               source=self.prompt.source)
+
+    @cached_property
+    def task_version(self) -> str:
+        """Hash of dataset version + prompt + few-shot set."""
+        return hash_json({
+            "dataset": self.dataset.version,
+            "prompt": self.prompt.describe(),
+            "fewshot": None if self._fewshot is None else self._fewshot.version,
+        })
+
+    def render(self, sample: Sample) -> str | tuple[ChatMessage, ...]:
+        """The model input for `sample`: prompt text or chat messages."""
+        fewshot = None if self._fewshot is None else self._fewshot.render(sample)
+        return self.prompt.render(sample, fewshot)
+
+    def describe(self) -> dict[str, Any]:
+        """What is stored with a run to say what was run."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "dataset": {"source": self.dataset.name, "version": self.dataset.version,
+                        "total": self.dataset.total},
+            "prompt": self.prompt.describe(),
+            "fewshot": None if self.fewshot is None else {
+                "n": self.fewshot.n, "seed": self.fewshot.seed, "template": self.fewshot.template,
+            },
+            "slices": list(self.slices),
+            "cluster": self.cluster,
+            "epochs": self.epochs,
+            "spec": self.spec,
+        }

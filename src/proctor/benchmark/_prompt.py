@@ -1,0 +1,187 @@
+"""Prompt templates (sandboxed Jinja2) and few-shot examples."""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from proctor.dataset import ChatMessage, Dataset, Sample
+from proctor.dataset._canonical import hash_json, sample_digest
+from proctor.errors import TemplateError
+
+LETTERS = string.ascii_uppercase
+
+
+def _environment() -> Any:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    # Sandboxed: templates come from benchmark files, which may be shared.
+    return ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
+    )
+
+
+_ENV: Any = None
+
+
+def compile_template(source: str, *, where: str) -> Any:
+    """Compile a Jinja2 template; a syntax error raises `TemplateError` naming `where`."""
+    global _ENV
+    from jinja2 import TemplateSyntaxError
+
+    if _ENV is None:
+        _ENV = _environment()
+    try:
+        return _ENV.from_string(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"{where}: template error on its line {exc.lineno}: {exc.message}"
+                            ) from None
+
+
+def sample_context(sample: Sample) -> dict[str, Any]:
+    """The variables a template sees for one sample."""
+    return {
+        "input": sample.input_text,
+        "target": sample.targets[0] if sample.targets else "",
+        "targets": list(sample.targets),
+        "choices": list(sample.choices or ()),
+        "letters": list(LETTERS[: len(sample.choices or ())]),
+        "metadata": sample.metadata,
+        "id": sample.id,
+    }
+
+
+def _render(template: Any, context: dict[str, Any], *, where: str, sample: Sample) -> str:
+    from jinja2 import TemplateError as JinjaError
+
+    try:
+        return template.render(context)
+    except JinjaError as exc:
+        raise TemplateError(f"{where}: cannot render for sample {sample.id!r}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class FewShot:
+    """Worked examples put before each question.
+
+    Examples come from `samples` when given, else from the benchmark's own
+    dataset; `n` of them are chosen with `seed`, and the sample being asked is
+    never among its own examples (one spare candidate replaces it). Each is
+    rendered with `template` and joined with `separator`.
+    """
+
+    n: int
+    seed: int = 0
+    samples: tuple[Sample, ...] | None = None
+    template: str = "{{ input }}\n{{ target }}"
+    separator: str = "\n\n"
+
+    def candidates(self, dataset: Dataset) -> list[Sample]:
+        """The n + 1 candidate examples: enough to skip the asked sample."""
+        if self.samples is not None:
+            pool_ids = [s.id for s in self.samples]
+            by_id = {s.id: s for s in self.samples}
+            chosen = random.Random(self.seed).sample(pool_ids, min(self.n + 1, len(pool_ids)))
+            return [by_id[i] for i in chosen]
+        ids = dataset.all_ids()
+        chosen = random.Random(self.seed).sample(ids, min(self.n + 1, len(ids)))
+        return [dataset.sample(i) for i in chosen]
+
+
+@dataclass
+class PromptTemplate:
+    """How a sample becomes the model's input.
+
+    `template` renders the user prompt (default: the sample's input). With a
+    `system` prompt or `messages`, the input is a chat; otherwise plain text.
+    `messages` lists chat turns whose `content` is a template each. A sample
+    whose input is already a chat is passed through, after the system prompt.
+    """
+
+    template: str | None = None
+    system: str | None = None
+    messages: tuple[ChatMessage, ...] | None = None
+    source: str = "prompt"
+    _compiled: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "template": self.template,
+            "system": self.system,
+            "messages": None if self.messages is None else [m.to_dict() for m in self.messages],
+        }
+
+    def _get(self, key: str, source: str) -> Any:
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = compile_template(source, where=f"{self.source}.{key}")
+            self._compiled[key] = compiled
+        return compiled
+
+    def compile(self) -> None:
+        """Compile every template now, so syntax errors appear before the run."""
+        if self.template is not None:
+            self._get("template", self.template)
+        if self.system is not None:
+            self._get("system", self.system)
+        for i, message in enumerate(self.messages or ()):
+            self._get(f"messages[{i}]", message.content)
+
+    def render(self, sample: Sample, fewshot: str | None = None) -> str | tuple[ChatMessage, ...]:
+        context = sample_context(sample)
+        context["fewshot"] = fewshot or ""
+        chat_in = not isinstance(sample.input, str)
+        system = None
+        if self.system is not None:
+            system = _render(self._get("system", self.system), context,
+                             where=f"{self.source}.system", sample=sample)
+        if self.messages is not None:
+            turns = [
+                ChatMessage(m.role, _render(self._get(f"messages[{i}]", m.content), context,
+                                            where=f"{self.source}.messages[{i}]", sample=sample))
+                for i, m in enumerate(self.messages)
+            ]
+            return ((ChatMessage("system", system),) if system else ()) + tuple(turns)
+        if chat_in and self.template is None:
+            head = (ChatMessage("system", system),) if system else ()
+            return head + tuple(sample.input)  # type: ignore[arg-type]
+        if self.template is None:
+            text = context["input"]
+        else:
+            text = _render(self._get("template", self.template), context,
+                           where=f"{self.source}.template", sample=sample)
+        if fewshot and (self.template is None or "fewshot" not in self.template):
+            text = fewshot + text
+        if system is None:
+            return text
+        return (ChatMessage("system", system), ChatMessage("user", text))
+
+
+class FewShotRenderer:
+    """Renders the few-shot block for each sample from a fixed candidate list."""
+
+    def __init__(self, fewshot: FewShot, candidates: Sequence[Sample], *, source: str):
+        self.fewshot = fewshot
+        self.candidates = list(candidates)
+        self._template = compile_template(fewshot.template, where=f"{source}.fewshot.template")
+        self._source = source
+
+    @cached_property
+    def version(self) -> str:
+        return hash_json({
+            "n": self.fewshot.n,
+            "template": self.fewshot.template,
+            "separator": self.fewshot.separator,
+            "examples": [sample_digest(s).hex() for s in self.candidates],
+        })
+
+    def render(self, sample: Sample) -> str:
+        examples = [s for s in self.candidates if s.id != sample.id][: self.fewshot.n]
+        parts = [_render(self._template, sample_context(s), where=f"{self._source}.fewshot",
+                         sample=s) for s in examples]
+        return self.fewshot.separator.join(parts) + self.fewshot.separator if parts else ""

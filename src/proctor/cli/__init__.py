@@ -1,0 +1,33 @@
+"""The `proctor` command line: a thin layer over the library.
+
+Exit codes, the same for every command: 0 success; 1 the run finished but
+some samples errored; 2 a user error (bad file, unknown scorer, ...);
+130 interrupted with Ctrl-C (everything finished is saved).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from proctor.cli._export import export
+from proctor.cli._init import init
+from proctor.cli._run import run
+from proctor.cli._runs import runs, show
+
+app = typer.Typer(
+    name="proctor",
+    help="Build, run and track benchmarks for LLMs and the systems built on them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(run)
+app.command()(runs)
+app.command()(show)
+app.command()(export)
+app.command()(init)
+
+
+def main() -> None:
+    """Entry point of the `proctor` script."""
+    app()

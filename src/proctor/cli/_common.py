@@ -1,0 +1,66 @@
+"""What every CLI command shares: the console, exit codes, and error handling."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+EXIT_OK = 0
+EXIT_ERRORS = 1  # the run finished but some samples errored (or, later, a gate failed)
+EXIT_USAGE = 2  # the user asked for something that cannot be done as asked
+EXIT_INTERRUPTED = 130  # Ctrl-C: everything finished so far is saved
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DB_OPTION = typer.Option(
+    None, "--db", envvar="PROCTOR_DB",
+    help="Store URL (SQLAlchemy). Default: sqlite:///./.proctor/proctor.db",
+)
+
+
+def console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one readable error line and return the exit for a user error."""
+    from rich.text import Text
+
+    err = console(stderr=True)
+    err.print(Text("error: ", style="bold red") + Text(message))
+    return typer.Exit(EXIT_USAGE)
+
+
+def handle_errors(command: F) -> F:
+    """Turn `ProctorError` into one line on stderr and exit code 2; keep other tracebacks."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from proctor.errors import ProctorError
+
+        try:
+            return command(*args, **kwargs)
+        except ProctorError as exc:
+            raise fail(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_store(db: str | None) -> Any:
+    from proctor.store import Store
+
+    return Store(db or os.environ.get("PROCTOR_DB"))
+
+
+def fmt_float(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def fmt_cost(value: float | None) -> str:
+    return "n/a" if value is None else f"${value:.4f}"

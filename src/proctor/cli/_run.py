@@ -1,0 +1,103 @@
+"""`proctor run`: run a benchmark against a model and store every result."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from proctor.cli._common import (
+    DB_OPTION,
+    EXIT_ERRORS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    console,
+    fmt_cost,
+    handle_errors,
+    open_store,
+)
+
+
+@handle_errors
+def run(
+    benchmark: Path = typer.Argument(..., help="Benchmark YAML file."),
+    model: str = typer.Option(..., "--model", "-m",
+                              help="Model spec: openai:NAME, python:pkg.mod:fn, replay:FILE."),
+    limit: int | None = typer.Option(None, "--limit", min=0, help="Run only the first N samples."),
+    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Generations per sample."),
+    max_concurrency: int | None = typer.Option(None, "--max-concurrency", min=1,
+                                               help="Calls in flight at once (default 32)."),
+    db: str | None = DB_OPTION,
+    label: str | None = typer.Option(None, "--label", help="A label to find this run by."),
+    resume: str | None = typer.Option(None, "--resume", metavar="RUN_ID",
+                                      help="Finish an interrupted run."),
+    retry_errors: bool = typer.Option(False, "--retry-errors",
+                                      help="With --resume, also re-run errored samples."),
+    allow_errors: bool = typer.Option(False, "--allow-errors",
+                                      help="Exit 0 even when some samples errored."),
+    cache: bool | None = typer.Option(None, "--cache/--no-cache",
+                                      help="Reuse identical earlier answers (default: on for "
+                                           "openai:, off for python: and replay:)."),
+    temperature: float | None = typer.Option(None, "--temperature"),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", min=1),
+    seed: int | None = typer.Option(None, "--seed", help="Sampling seed sent to the model."),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
+    timeout: float = typer.Option(120.0, "--timeout", help="Seconds allowed per model call."),
+    max_retries: int = typer.Option(5, "--max-retries", min=0),
+    rpm: float | None = typer.Option(None, "--rpm", help="Cap on requests per minute."),
+    price_input: float | None = typer.Option(None, "--price-input",
+                                             help="Price per million input tokens."),
+    price_output: float | None = typer.Option(None, "--price-output",
+                                              help="Price per million output tokens."),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Run BENCHMARK against a model; print metrics with 95% confidence intervals."""
+    from proctor.benchmark import load_benchmark
+    from proctor.cli._progress import ProgressBar
+    from proctor.cli._tables import metrics_table
+    from proctor.engine import RunOptions, run_benchmark
+    from proctor.errors import ConfigError
+    from proctor.model import GenerateConfig, ModelConfig, Prices, get_model
+
+    if retry_errors and resume is None:
+        raise ConfigError("--retry-errors needs --resume RUN_ID")
+    if (price_input is None) != (price_output is None):
+        raise ConfigError("give both --price-input and --price-output, or neither")
+    bench = load_benchmark(benchmark)
+    config = ModelConfig(
+        generate=GenerateConfig(temperature=temperature, max_tokens=max_tokens, seed=seed),
+        base_url=base_url, timeout=timeout, max_retries=max_retries,
+        max_concurrency=max_concurrency or 32, rpm=rpm,
+        prices=None if price_input is None else Prices(price_input, price_output or 0.0),
+    )
+    the_model = get_model(model, config)
+    out = console()
+    started = time.perf_counter()
+    with open_store(db) as store:
+        summary = run_benchmark(
+            bench, the_model, store=store,
+            options=RunOptions(limit=limit, epochs=epochs, max_concurrency=max_concurrency,
+                               label=label, resume=resume, retry_errors=retry_errors,
+                               cache=cache),
+            observer=ProgressBar(enabled=progress),
+        )
+    elapsed = time.perf_counter() - started
+    run_record = summary.run
+    out.print(metrics_table(summary.metrics))
+    rate = summary.processed / elapsed if elapsed > 0 else 0.0
+    out.print(
+        f"run [bold]{run_record.id}[/bold] · {run_record.n_samples} samples × {run_record.epochs} "
+        f"epoch(s) · scored {run_record.n_scored}/{summary.total} · errors {summary.n_errors} · "
+        f"from cache {summary.n_cached} · resumed past {summary.skipped} · cost "
+        f"{fmt_cost(summary.cost)} · {elapsed:.1f} s ({rate:.0f}/s)"
+    )
+    if summary.interrupted:
+        out.print(f"interrupted: finished samples are saved; continue with "
+                  f"--resume {run_record.id}")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if summary.n_errors and not allow_errors:
+        out.print(f"{summary.n_errors} sample(s) errored (see `proctor show {run_record.id}`); "
+                  f"re-run them with --resume {run_record.id} --retry-errors")
+        raise typer.Exit(EXIT_ERRORS)
+    raise typer.Exit(EXIT_OK)

@@ -1,0 +1,109 @@
+"""`proctor runs` and `proctor show`: look at stored runs again."""
+
+from __future__ import annotations
+
+import typer
+
+from proctor.cli._common import DB_OPTION, console, fmt_cost, fmt_float, handle_errors, open_store
+
+
+@handle_errors
+def runs(
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many runs to list."),
+    benchmark: str | None = typer.Option(None, "--benchmark", help="Only this benchmark."),
+    model: str | None = typer.Option(None, "--model", help="Only this model spec."),
+    label: str | None = typer.Option(None, "--label", help="Only runs with this label."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """List stored runs, newest first."""
+    from rich.table import Table
+    from rich.text import Text
+
+    with open_store(db) as store:
+        records = store.list_runs(limit=limit, benchmark=benchmark, model=model, label=label)
+        headline = {r.id: next(iter(store.get_metrics(r.id)), None) for r in records}
+    table = Table(title_justify="left")
+    for column in ("run", "started (UTC)", "benchmark", "model", "label", "status", "scored",
+                   "errors", "headline"):
+        table.add_column(column)
+    for r in records:
+        m = headline[r.id]
+        started = r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else ""
+        head = "" if m is None else f"{m.name} {fmt_float(m.value)}"
+        table.add_row(r.id, started, Text(r.benchmark), Text(r.model_spec), Text(r.label or ""),
+                      r.status, f"{r.n_scored}/{r.n_samples * r.epochs}", str(r.n_errors), head)
+    out = console()
+    if not records:
+        out.print("no runs yet: start one with `proctor run BENCHMARK.yaml --model SPEC`")
+        return
+    out.print(table)
+
+
+@handle_errors
+def show(
+    run_id: str = typer.Argument(..., help="Run id (or a unique prefix)."),
+    worst: int = typer.Option(5, "--worst", min=0, help="How many of the worst samples to show."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Show a run: configuration, metrics with CIs and slices, and its worst samples."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from proctor.cli._tables import clip, metrics_table
+
+    out = console()
+    with open_store(db) as store:
+        r = store.get_run(run_id)
+        metrics = store.get_metrics(r.id)
+        worst_rows = _worst(store, r.id, worst) if worst else []
+    out.print(Text(f"run {r.id} · {r.benchmark} · task version {r.task_version}", style="bold"))
+    details = [
+        ("model", r.model_spec),
+        ("generation", str(r.model_config.get("generate") or {})),
+        ("label", r.label or "—"),
+        ("status", r.status),
+        ("started", str(r.started_at)),
+        ("finished", str(r.finished_at)),
+        ("dataset", f"{r.dataset_version} (selection {r.selection_version})"),
+        ("samples", f"{r.n_samples} × {r.epochs} epoch(s); scored {r.n_scored}, "
+                    f"errors {r.n_errors}, from cache {r.n_cached}"),
+        ("tokens", f"in {r.input_tokens if r.input_tokens is not None else 'n/a'}, "
+                   f"out {r.output_tokens if r.output_tokens is not None else 'n/a'}"),
+        ("cost", fmt_cost(r.cost)),
+        ("scorers", ", ".join(s.get("signature", s.get("name", "?")) for s in r.scorers)),
+        ("git commit", str(r.environment.get("git_commit") or "—")),
+    ]
+    for key, value in details:
+        out.print(Text(f"  {key:<11} ") + Text(value))
+    out.print(metrics_table(metrics))
+    if worst_rows:
+        table = Table(title=f"Worst {len(worst_rows)} samples", title_justify="left")
+        for column in ("sample", "epoch", "input", "output", "target", "scores / error"):
+            table.add_column(column, overflow="fold")
+        for rec in worst_rows:
+            if rec.error is not None:
+                verdict = Text(rec.error, style="red")
+            else:
+                verdict = Text("; ".join(
+                    f"{s.scorer}={s.value if s.error is None else 'ERROR'}"
+                    + (f" ({clip(s.explanation or s.error, 60)})" if (s.explanation or s.error)
+                       else "")
+                    for s in rec.scores))
+            table.add_row(Text(rec.sample_id), str(rec.epoch), Text(clip(rec.input, 60)),
+                          Text(clip(rec.output, 60)), Text(clip(rec.target, 30)), verdict)
+        out.print(table)
+
+
+def _badness(record: object) -> tuple[int, float]:
+    """Errors first, then the lowest mean numeric score."""
+    if record.error is not None or any(s.error for s in record.scores):  # type: ignore[attr-defined]
+        return (0, 0.0)
+    values = [float(s.value) for s in record.scores  # type: ignore[attr-defined]
+              if isinstance(s.value, bool | int | float)]
+    return (1, sum(values) / len(values) if values else 1.0)
+
+
+def _worst(store: object, run_id: str, n: int) -> list:
+    import heapq
+
+    return heapq.nsmallest(n, store.iter_samples(run_id), key=_badness)  # type: ignore[attr-defined]

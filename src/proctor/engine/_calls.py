@@ -1,0 +1,117 @@
+"""Calls to one model through the engine: concurrency, rate, timeout, retries, cache."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+
+from proctor.engine._limits import RateLimiter
+from proctor.engine._retry import Backoff, with_retries
+from proctor.errors import ModelError, ModelTimeout
+from proctor.model import GenerateRequest, Model, ModelOutput
+from proctor.store import CacheEntry
+
+
+def cache_key(model: Model, request: GenerateRequest) -> str:
+    """Content hash of a call: model spec, generation settings, rendered input, epoch.
+
+    Connection settings (URL, timeouts, concurrency) are left out: they do not
+    change what the model answers.
+    """
+    payload = json.dumps(
+        [model.spec, request.config.to_dict(), request.input_json(), request.epoch,
+         model.config.options.get("extra_body")],
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def output_to_json(output: ModelOutput) -> dict:
+    return {"text": output.text, "input_tokens": output.input_tokens,
+            "output_tokens": output.output_tokens, "finish_reason": output.finish_reason,
+            "extra": output.extra}
+
+
+def output_from_json(data: dict) -> ModelOutput:
+    return ModelOutput(text=data.get("text", ""), input_tokens=data.get("input_tokens"),
+                       output_tokens=data.get("output_tokens"),
+                       finish_reason=data.get("finish_reason"), extra=data.get("extra") or {})
+
+
+@dataclass(slots=True)
+class CallResult:
+    output: ModelOutput
+    latency_ms: float | None
+    cached: bool
+    cost: float | None
+
+
+class ModelCalls:
+    """Everything between the engine and one model.
+
+    At most `max_concurrency` calls are in flight; with `rpm` set, calls
+    start evenly spaced; each attempt is bounded by the per-call timeout;
+    retryable failures are retried with backoff; successful answers go to
+    the cache when caching is on.
+    """
+
+    def __init__(self, model: Model, *, cache: bool, backoff: Backoff,
+                 put_cache: object | None = None, get_cache: object | None = None,
+                 max_concurrency: int | None = None):
+        self.model = model
+        config = model.config
+        self.cache = cache
+        self.backoff = backoff
+        self._put_cache = put_cache
+        self._get_cache = get_cache
+        self._semaphore = asyncio.Semaphore(max_concurrency or config.max_concurrency)
+        self._limiter = RateLimiter(config.rpm) if config.rpm else None
+        self._timeout = config.timeout
+        self._max_retries = config.max_retries
+        self.calls = 0
+        self.retries = 0
+
+    async def _attempt(self, request: GenerateRequest) -> ModelOutput:
+        self.calls += 1
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await self.model.generate(request)
+        except TimeoutError:
+            raise ModelTimeout(f"no answer within {self._timeout:g} s") from None
+
+    def _count_retry(self, error: ModelError) -> None:
+        self.retries += 1
+
+    async def call(self, request: GenerateRequest, *, cached: dict | None = None,
+                   key: str | None = None) -> CallResult:
+        """Answer `request`: from `cached` (a prefetched cache entry) or from the model."""
+        if cached is None and self.cache and self._get_cache is not None:
+            key = key or cache_key(self.model, request)
+            cached = self._get_cache(key)  # type: ignore[operator]
+        if cached is not None:
+            output = output_from_json(cached["output"])
+            return CallResult(output, cached.get("latency_ms"), True, self._cost(output))
+        async with self._semaphore:
+            if self._limiter is not None:
+                await self._limiter.acquire()
+            start = time.perf_counter()
+            output = await with_retries(
+                lambda: self._attempt(request),
+                max_retries=self._max_retries,
+                backoff=self.backoff,
+                on_retry=self._count_retry,
+            )
+            latency_ms = (time.perf_counter() - start) * 1000.0
+        if self.cache and self._put_cache is not None:
+            key = key or cache_key(self.model, request)
+            self._put_cache(CacheEntry(key, self.model.spec, output_to_json(output), latency_ms))  # type: ignore[operator]
+        return CallResult(output, latency_ms, False, self._cost(output))
+
+    def _cost(self, output: ModelOutput) -> float | None:
+        prices = self.model.config.prices
+        if prices is None:
+            return None
+        return prices.cost(output.input_tokens, output.output_tokens)

@@ -1,0 +1,415 @@
+"""The engine: stream samples through model and scorers into the store.
+
+    dataset -> render -> (cache | model call) -> scorers -> store writer
+
+A producer renders samples in chunks (looking up cached answers for a whole
+chunk in one query) and feeds a bounded queue; workers take items, call the
+model through `ModelCalls` (which enforces the model's concurrency limit, so
+workers beyond it score while others wait on the model) and hand finished
+samples to the store writer, which commits them in small groups. Memory stays
+flat whatever the dataset's size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from proctor.engine._calls import ModelCalls, cache_key
+from proctor.engine._context import EngineContext
+from proctor.engine._retry import Backoff
+from proctor.errors import ConfigError
+from proctor.model import GenerateConfig, GenerateRequest, Model, ModelOutput
+from proctor.scorer import Score, Scorer
+from proctor.store import RunRecord, SampleRecord, ScoreRecord
+
+if TYPE_CHECKING:
+    from proctor.benchmark import Benchmark
+    from proctor.dataset import Sample
+    from proctor.metrics import MetricValue
+    from proctor.store import Store, StoreWriter
+
+_CHUNK = 256
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Options of one run that are not part of the benchmark or the model.
+
+    `limit` and `epochs` override the benchmark's; `max_concurrency` the
+    model's; `cache` None means the backend's default (on for remote APIs,
+    off for `python:` and `replay:`); `resume` names a run to finish, and
+    `retry_errors` re-runs its errored samples too.
+    """
+
+    limit: int | None = None
+    epochs: int | None = None
+    max_concurrency: int | None = None
+    label: str | None = None
+    resume: str | None = None
+    retry_errors: bool = False
+    cache: bool | None = None
+    backoff: Backoff = field(default_factory=Backoff)
+
+
+@dataclass
+class RunSummary:
+    """What happened in one invocation of a run."""
+
+    run: RunRecord
+    metrics: list[MetricValue]
+    total: int
+    processed: int
+    skipped: int
+    n_errors: int
+    n_cached: int
+    cost: float | None
+    model_calls: int
+    interrupted: bool = False
+
+
+class Observer(Protocol):
+    """Receives progress: the CLI draws its progress bar from these calls."""
+
+    def start(self, run: RunRecord, total: int, skipped: int) -> None: ...
+
+    def advance(self, record: SampleRecord) -> None: ...
+
+    def finish(self, summary: RunSummary) -> None: ...
+
+
+@dataclass(slots=True)
+class _Item:
+    sample: Sample
+    epoch: int
+    position: int
+    request: GenerateRequest
+    replace: bool
+    key: str | None = None
+    cached: dict | None = None
+
+
+def _target_json(sample: Sample) -> Any:
+    return sample.target if sample.target is None or isinstance(sample.target, str) \
+        else list(sample.target)
+
+
+def _score_record(name: str, score: Any) -> ScoreRecord:
+    if not isinstance(score, Score):
+        return ScoreRecord(name, None, error=f"scorer returned {type(score).__name__}, not Score")
+    return ScoreRecord(name, score.value, score.explanation, score.answer, score.metadata,
+                       score.source, score.annotator)
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Engine:
+    """Runs one benchmark against one model into a store. Use `run_benchmark`."""
+
+    def __init__(self, benchmark: Benchmark, model: Model, *, store: Store,
+                 options: RunOptions, observer: Observer | None):
+        self.benchmark = benchmark
+        self.model = model
+        self.store = store
+        self.options = options
+        self.observer = observer
+        self.dataset = benchmark.dataset.with_options(limit=options.limit)
+        self.epochs = options.epochs or benchmark.epochs
+        self.generate_config = _merge(benchmark.generation, model.config.generate)
+        cache = options.cache if options.cache is not None else (
+            model.config.cache if model.config.cache is not None else model.cache_by_default)
+        self.cache = cache
+        self._models: dict[str, Model] = {}
+        self._calls: dict[int, ModelCalls] = {}
+        self.writer: StoreWriter | None = None
+        self.processed = self.n_errors = self.n_cached = 0
+        self.cost: float | None = None
+
+    # -- models -----------------------------------------------------------------------------
+
+    def _calls_for(self, model: Model) -> ModelCalls:
+        calls = self._calls.get(id(model))
+        if calls is None:
+            writer = self.writer
+            use_cache = self.cache if model is self.model else (
+                model.config.cache if model.config.cache is not None else model.cache_by_default)
+            calls = ModelCalls(
+                model, cache=use_cache, backoff=self.options.backoff,
+                put_cache=None if writer is None else writer.put_cache,
+                get_cache=self._cache_lookup,
+                max_concurrency=self.options.max_concurrency if model is self.model else None,
+            )
+            self._calls[id(model)] = calls
+        return calls
+
+    def _cache_lookup(self, key: str) -> dict | None:
+        entry = self.store.cache_get_many([key]).get(key)
+        return None if entry is None else {"output": entry.output, "latency_ms": entry.latency_ms}
+
+    def _model_for(self, spec: str) -> Model:
+        if spec == self.model.spec:
+            return self.model
+        model = self._models.get(spec)
+        if model is None:
+            from proctor.model import get_model
+
+            model = self._models[spec] = get_model(spec)
+        return model
+
+    # -- run record -------------------------------------------------------------------------
+
+    def _open_run(self) -> tuple[RunRecord, dict[tuple[str, int], bool]]:
+        from proctor.engine._environment import environment
+        from proctor.store import new_run_id
+
+        bench = self.benchmark
+        if self.options.resume is not None:
+            run = self.store.get_run(self.options.resume)
+            if run.task_version != bench.task_version or run.benchmark != bench.name:
+                raise ConfigError(
+                    f"run {run.id} is {run.benchmark} at task version {run.task_version}; this "
+                    f"benchmark is {bench.name} at {bench.task_version}: it cannot be resumed with "
+                    "a different benchmark, dataset or prompt")
+            if run.model_spec != self.model.spec:
+                raise ConfigError(f"run {run.id} was run with {run.model_spec}, not "
+                                  f"{self.model.spec}; resume it with the same --model")
+            self.epochs = run.epochs
+            self.dataset = bench.dataset.with_options(limit=run.n_samples)
+            self.store.update_run(run.id, status="running", finished_at=None)
+            return run, self.store.finished(run.id)
+        folder = bench.path.resolve().parent if bench.path else Path.cwd()
+        run = RunRecord(
+            id=new_run_id(),
+            benchmark=bench.name,
+            task_version=bench.task_version,
+            dataset_version=self.dataset.version,
+            selection_version=self.dataset.selection_version,
+            model_spec=self.model.spec,
+            model_config=_config_record(self.model, self.generate_config, self.cache),
+            scorers=[s.describe() for s in bench.scorers],
+            n_samples=len(self.dataset),
+            epochs=self.epochs,
+            slices=list(bench.slices),
+            cluster=bench.cluster,
+            benchmark_path=None if bench.path is None else str(bench.path.resolve()),
+            benchmark_spec=bench.describe(),
+            environment=environment(folder),
+            label=self.options.label,
+            status="running",
+            started_at=datetime.now(UTC),
+        )
+        self.store.create_run(run)
+        return run, {}
+
+    # -- pipeline ---------------------------------------------------------------------------
+
+    async def run(self) -> RunSummary:
+        from proctor.store import StoreWriter
+
+        run, finished = self._open_run()
+        total = len(self.dataset) * self.epochs
+        skipped = sum(1 for has_error in finished.values()
+                      if not (has_error and self.options.retry_errors))
+        self.writer = writer = StoreWriter(self.store)
+        settings = {"benchmark": self.benchmark.name, "task_version": run.task_version,
+                    "model": self.model.spec, "generate": self.generate_config.to_dict(),
+                    "run_id": run.id}
+        self.ctx = EngineContext(settings, self._calls_for, self._model_for)
+        calls = self._calls_for(self.model)
+        if self.observer is not None:
+            self.observer.start(run, total, skipped)
+        concurrency = self.options.max_concurrency or self.model.config.max_concurrency
+        queue: asyncio.Queue[_Item | None] = asyncio.Queue(maxsize=2 * concurrency)
+        n_workers = 2 * concurrency
+        interrupted = False
+        producer = asyncio.ensure_future(self._produce(queue, finished, n_workers))
+        workers = [asyncio.ensure_future(self._work(queue, calls)) for _ in range(n_workers)]
+        try:
+            await asyncio.gather(producer, *workers)
+        except asyncio.CancelledError:
+            interrupted = True
+        finally:
+            for task in (producer, *workers):
+                task.cancel()
+            await asyncio.gather(producer, *workers, return_exceptions=True)
+            writer.close()
+            await self._close_models()
+        summary = self._finish(run, total, skipped, interrupted, calls.calls)
+        if self.observer is not None:
+            self.observer.finish(summary)
+        return summary
+
+    async def _produce(self, queue: asyncio.Queue, finished: dict[tuple[str, int], bool],
+                       n_workers: int) -> None:
+        chunk: list[_Item] = []
+        retry = self.options.retry_errors
+        for position, sample in enumerate(self.dataset):
+            rendered = None
+            for epoch in range(self.epochs):
+                previous = finished.get((sample.id, epoch))
+                if previous is not None and not (previous and retry):
+                    continue
+                if rendered is None:
+                    rendered = self.benchmark.render(sample)
+                request = GenerateRequest(rendered, self.generate_config, sample, epoch)
+                chunk.append(_Item(sample, epoch, position, request, previous is not None))
+            if len(chunk) >= _CHUNK:
+                await self._enqueue(chunk, queue)
+                chunk = []
+        await self._enqueue(chunk, queue)
+        for _ in range(n_workers):
+            await queue.put(None)
+
+    async def _enqueue(self, chunk: list[_Item], queue: asyncio.Queue) -> None:
+        if self.cache and chunk:
+            for item in chunk:
+                item.key = cache_key(self.model, item.request)
+            found = self.store.cache_get_many([item.key for item in chunk])  # type: ignore[misc]
+            for item in chunk:
+                entry = found.get(item.key)  # type: ignore[arg-type]
+                if entry is not None:
+                    item.cached = {"output": entry.output, "latency_ms": entry.latency_ms}
+        for item in chunk:
+            await queue.put(item)
+
+    async def _work(self, queue: asyncio.Queue, calls: ModelCalls) -> None:
+        writer = self.writer
+        assert writer is not None
+        observer = self.observer
+        while True:
+            item = await queue.get()
+            if item is None:
+                return
+            record = await self._process(item, calls)
+            writer.put_sample(record, replace=item.replace)
+            self.processed += 1
+            if record.error is not None or any(s.error for s in record.scores):
+                self.n_errors += 1
+            if record.cached:
+                self.n_cached += 1
+            elif record.cost is not None:
+                self.cost = (self.cost or 0.0) + record.cost
+            if observer is not None:
+                observer.advance(record)
+
+    async def _process(self, item: _Item, calls: ModelCalls) -> SampleRecord:
+        sample = item.sample
+        record = SampleRecord(
+            run_id=self.ctx.settings["run_id"], sample_id=sample.id, epoch=item.epoch,
+            position=item.position, input=item.request.input_json(), target=_target_json(sample),
+            choices=None if sample.choices is None else list(sample.choices),
+            metadata=sample.metadata,
+        )
+        try:
+            result = await calls.call(item.request, cached=item.cached, key=item.key)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # recorded on the sample: the run goes on
+            record.error = _error_text(exc)
+            return record
+        output = result.output
+        record.output = output.text
+        record.output_extra = output.extra
+        record.latency_ms = result.latency_ms
+        record.input_tokens = output.input_tokens
+        record.output_tokens = output.output_tokens
+        record.cost = result.cost
+        record.cached = result.cached
+        record.scores = await self._score(sample, output)
+        return record
+
+    async def _score(self, sample: Sample, output: ModelOutput) -> list[ScoreRecord]:
+        scorers = self.benchmark.scorers
+        if len(scorers) == 1:
+            return [await self._score_one(scorers[0], sample, output)]
+        return list(await asyncio.gather(*(self._score_one(s, sample, output) for s in scorers)))
+
+    async def _score_one(self, scorer: Scorer, sample: Sample, output: ModelOutput
+                         ) -> ScoreRecord:
+        try:
+            return _score_record(scorer.name, await scorer(sample, output, self.ctx))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a failing scorer is an error on this sample, never a 0
+            return ScoreRecord(scorer.name, None, error=_error_text(exc))
+
+    async def _close_models(self) -> None:
+        for model in self._models.values():
+            await model.aclose()
+
+    def _finish(self, run: RunRecord, total: int, skipped: int, interrupted: bool,
+                model_calls: int) -> RunSummary:
+        from proctor.engine._aggregate import run_metrics
+
+        metrics, counts = run_metrics(self.store, run, self.benchmark.scorers)
+        fields = {
+            "status": "interrupted" if interrupted else "finished",
+            "finished_at": datetime.now(UTC),
+            "n_scored": counts.scored,
+            "n_errors": counts.errors,
+            "n_cached": counts.cached,
+            "cost": counts.cost,
+            "input_tokens": counts.input_tokens,
+            "output_tokens": counts.output_tokens,
+        }
+        self.store.update_run(run.id, **fields)
+        run = self.store.get_run(run.id)
+        return RunSummary(run=run, metrics=metrics, total=total, processed=self.processed,
+                          skipped=skipped, n_errors=counts.errors, n_cached=self.n_cached,
+                          cost=self.cost, model_calls=model_calls, interrupted=interrupted)
+
+
+def _merge(defaults: GenerateConfig, override: GenerateConfig) -> GenerateConfig:
+    """The model's generation settings over the benchmark's defaults."""
+    values = defaults.to_dict() | override.to_dict()
+    if "stop" in values:
+        values["stop"] = tuple(values["stop"])
+    return GenerateConfig(**values)
+
+
+def _config_record(model: Model, generate: GenerateConfig, cache: bool) -> dict[str, Any]:
+    record = model.config.to_record()
+    record["generate"] = generate.to_dict()
+    record["cache"] = cache
+    return record
+
+
+async def run_benchmark_async(benchmark: Benchmark, model: Model, *, store: Store,
+                              options: RunOptions | None = None,
+                              observer: Observer | None = None) -> RunSummary:
+    """Run `benchmark` against `model`, writing every finished sample to `store`."""
+    engine = Engine(benchmark, model, store=store, options=options or RunOptions(),
+                    observer=observer)
+    try:
+        return await engine.run()
+    finally:
+        await model.aclose()
+
+
+def run_benchmark(benchmark: Benchmark, model: Model | str, *, store: Store | None = None,
+                  options: RunOptions | None = None, observer: Observer | None = None
+                  ) -> RunSummary:
+    """Run a benchmark to completion (blocking). `model` may be a spec string.
+
+        summary = run_benchmark(load_benchmark("bench.yaml"), "openai:gpt-4o-mini")
+        for m in summary.metrics: print(m.name, m.value, m.ci_low, m.ci_high)
+    """
+    from proctor.model import get_model
+    from proctor.store import Store
+
+    if isinstance(model, str):
+        model = get_model(model)
+    owned = store is None
+    store = store or Store()
+    try:
+        return asyncio.run(run_benchmark_async(benchmark, model, store=store, options=options,
+                                               observer=observer))
+    finally:
+        if owned:
+            store.close()

@@ -1,0 +1,224 @@
+"""The engine: every sample ends scored or with its error, through retries and failures."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from scripted import ScriptedModel
+
+from proctor.benchmark import Benchmark, PromptTemplate
+from proctor.dataset import Dataset
+from proctor.engine import Backoff, RunOptions, run_benchmark_async
+from proctor.errors import ConfigError, ModelError, RateLimited
+from proctor.model import ModelConfig, Prices
+from proctor.scorer import Score, resolve_scorer, scorer
+from proctor.store import Store
+
+FAST = Backoff(base=0.001, cap=0.01)
+
+
+def bench(n: int = 20, *, scorers=None, epochs: int = 1, template: str | None = None,
+          cluster: str | None = None) -> Benchmark:
+    rows = [{"id": f"s{i:03d}", "input": f"question {i}", "target": str(i),
+             "topic": "even" if i % 2 == 0 else "odd", "group": f"g{i // 4}"}
+            for i in range(n)]
+    return Benchmark(
+        name="toy",
+        dataset=Dataset.from_records(rows),
+        scorers=scorers or [resolve_scorer("exact_match")],
+        prompt=PromptTemplate(template=template),
+        slices=("topic",),
+        cluster=cluster,
+        epochs=epochs,
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store(f"sqlite:///{tmp_path / 'p.db'}") as s:
+        yield s
+
+
+async def run(b, model, store, **options):
+    options.setdefault("backoff", FAST)
+    return await run_benchmark_async(b, model, store=store, options=RunOptions(**options))
+
+
+async def test_every_sample_is_scored_and_metrics_are_stored(store: Store) -> None:
+    answers = {f"question {i}": str(i) if i < 15 else "wrong" for i in range(20)}
+    model = ScriptedModel(lambda r: answers[r.input])
+    summary = await run(bench(), model, store)
+    assert summary.processed == 20 and summary.n_errors == 0
+    overall = next(m for m in summary.metrics if m.name == "exact_match/mean")
+    assert overall.value == pytest.approx(0.75) and overall.n == 20 and overall.method == "wilson"
+    assert [m.name for m in store.get_metrics(summary.run.id)] == [m.name for m in summary.metrics]
+    assert {m.name for m in summary.metrics} >= {"exact_match/mean[topic=even]",
+                                                  "exact_match/mean[topic=odd]"}
+    rows = list(store.iter_samples(summary.run.id))
+    assert len(rows) == 20 and len({r.sample_id for r in rows}) == 20
+    assert store.get_run(summary.run.id).status == "finished"
+
+
+async def test_a_failed_model_call_is_recorded_and_the_run_goes_on(store: Store) -> None:
+    model = ScriptedModel(failures={"s003": [ModelError("bad request", retryable=False)]})
+    summary = await run(bench(), model, store)
+    assert summary.n_errors == 1
+    rows = {r.sample_id: r for r in store.iter_samples(summary.run.id)}
+    assert rows["s003"].error == "ModelError: bad request" and rows["s003"].scores == []
+    overall = next(m for m in summary.metrics if m.name == "exact_match/mean")
+    assert (overall.n, overall.n_total, overall.value) == (19, 20, 1.0)
+
+
+async def test_retryable_errors_are_retried_then_recorded(store: Store) -> None:
+    flaky = [ModelError("503", retryable=True), RateLimited("429", retry_after=0.01)]
+    always = [ModelError("500", retryable=True)] * 10
+    model = ScriptedModel(failures={"s001": flaky, "s002": always},
+                          config=ModelConfig(max_retries=3))
+    summary = await run(bench(), model, store)
+    rows = {r.sample_id: r for r in store.iter_samples(summary.run.id)}
+    assert rows["s001"].error is None and rows["s001"].scores[0].value is True
+    assert rows["s002"].error == "ModelError: 500"
+    assert sum(1 for c in model.calls if c[0] == "s002") == 4  # first try + 3 retries
+    assert sum(1 for c in model.calls if c[0] == "s001") == 3
+
+
+async def test_a_call_slower_than_the_timeout_is_an_error(store: Store) -> None:
+    model = ScriptedModel(config=ModelConfig(timeout=0.05, max_retries=1), delay=0.5)
+    summary = await run(bench(3), model, store)
+    assert summary.n_errors == 3
+    assert all("ModelTimeout" in r.error for r in store.iter_samples(summary.run.id))
+
+
+async def test_a_failing_scorer_is_an_error_not_a_zero(store: Store) -> None:
+    @scorer("explodes")
+    def explodes():
+        async def score(sample, output, ctx):
+            if sample.id == "s004":
+                raise RuntimeError("boom")
+            return Score(True)
+        return score
+
+    b = bench(scorers=[explodes(), resolve_scorer("exact_match")])
+    summary = await run(b, ScriptedModel(), store)
+    rows = {r.sample_id: r for r in store.iter_samples(summary.run.id)}
+    by_scorer = {s.scorer: s for s in rows["s004"].scores}
+    assert by_scorer["explodes"].error == "RuntimeError: boom"
+    assert by_scorer["exact_match"].value is True
+    figure = next(m for m in summary.metrics if m.name == "explodes/mean")
+    assert (figure.n, figure.n_total, figure.value) == (19, 20, 1.0)
+    assert summary.n_errors == 1
+
+
+async def test_an_unparseable_answer_is_wrong_not_an_error(store: Store) -> None:
+    model = ScriptedModel(lambda r: "I have no idea")
+    summary = await run(bench(4, scorers=[resolve_scorer("numeric")]), model, store)
+    assert summary.n_errors == 0
+    assert all(r.scores[0].value is False for r in store.iter_samples(summary.run.id))
+
+
+async def test_concurrency_is_capped_per_model(store: Store) -> None:
+    model = ScriptedModel(delay=0.01)
+    await run(bench(40), model, store, max_concurrency=3)
+    assert model.max_in_flight == 3
+
+
+async def test_epochs_run_each_sample_several_times_and_average_first(store: Store) -> None:
+    model = ScriptedModel(lambda r: r.sample.target if r.epoch == 0 else "no")
+    summary = await run(bench(10, epochs=2), model, store)
+    assert len(model.calls) == 20
+    overall = next(m for m in summary.metrics if m.name == "exact_match/mean")
+    assert overall.value == pytest.approx(0.5) and overall.n == 10
+    assert overall.method == "t"  # per-sample means of 0.5 are not binary
+
+
+async def test_identical_rerun_is_served_from_the_cache(store: Store) -> None:
+    first = ScriptedModel()
+    await run(bench(), first, store)
+    second = ScriptedModel()
+    summary = await run(bench(), second, store)
+    assert len(first.calls) == 20 and second.calls == [] and summary.n_cached == 20
+    third = ScriptedModel()
+    await run(bench(), third, store, cache=False)
+    assert len(third.calls) == 20
+
+
+async def test_a_changed_prompt_misses_the_cache(store: Store) -> None:
+    await run(bench(), ScriptedModel(), store)
+    model = ScriptedModel()
+    await run(bench(template="Q: {{ input }}"), model, store)
+    assert len(model.calls) == 20
+
+
+async def test_interrupted_run_resumes_without_repeating_finished_samples(store: Store) -> None:
+    model = ScriptedModel(delay=0.005)
+    task = asyncio.ensure_future(run(bench(60), model, store, max_concurrency=2))
+    while len(model.calls) < 20:
+        await asyncio.sleep(0.005)
+    task.cancel()
+    summary = await task
+    assert summary.interrupted and store.get_run(summary.run.id).status == "interrupted"
+    done_before = set(store.finished(summary.run.id))
+    assert 0 < len(done_before) < 60
+    again = ScriptedModel()
+    resumed = await run(bench(60), again, store, resume=summary.run.id)
+    assert {(sid, e) for sid, e in again.calls}.isdisjoint(done_before)
+    rows = list(store.iter_samples(summary.run.id))
+    assert len(rows) == 60 and len({r.sample_id for r in rows}) == 60
+    assert resumed.run.status == "finished" and resumed.skipped == len(done_before)
+
+
+async def test_retry_errors_reruns_only_the_errored_samples(store: Store) -> None:
+    failing = ScriptedModel(failures={"s002": [ModelError("down", retryable=False)]})
+    first = await run(bench(), failing, store)
+    assert first.n_errors == 1
+    plain = ScriptedModel()
+    await run(bench(), plain, store, resume=first.run.id)
+    assert plain.calls == []
+    fixer = ScriptedModel()
+    fixed = await run(bench(), fixer, store, resume=first.run.id, retry_errors=True)
+    assert fixer.calls == [("s002", 0)] and fixed.n_errors == 0
+    rows = [r for r in store.iter_samples(first.run.id) if r.sample_id == "s002"]
+    assert len(rows) == 1 and rows[0].error is None and rows[0].scores[0].value is True
+
+
+async def test_resume_refuses_a_different_task(store: Store) -> None:
+    first = await run(bench(), ScriptedModel(), store)
+    with pytest.raises(ConfigError, match="cannot be resumed"):
+        await run(bench(template="Other: {{ input }}"), ScriptedModel(), store,
+                  resume=first.run.id)
+
+
+async def test_cost_uses_declared_prices_and_is_none_without_them(store: Store) -> None:
+    priced = ScriptedModel(config=ModelConfig(prices=Prices(1.0, 2.0)))
+    summary = await run(bench(2), priced, store, cache=False)
+    # 10 input tokens and 1 output token per call
+    assert summary.cost == pytest.approx(2 * (10 * 1.0 + 1 * 2.0) / 1e6)
+    unpriced = await run(bench(2), ScriptedModel(), store, cache=False)
+    assert unpriced.cost is None and unpriced.run.cost is None
+
+
+async def test_api_key_is_never_written_to_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    with Store(f"sqlite:///{db}") as s:
+        await run(bench(3), ScriptedModel(config=ModelConfig(api_key="sk-very-secret-key")), s)
+    data = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert b"sk-very-secret-key" not in data
+
+
+async def test_run_records_versions_signatures_and_environment(store: Store) -> None:
+    b = bench()
+    summary = await run(b, ScriptedModel(), store, label="baseline")
+    r = store.get_run(summary.run.id)
+    assert r.task_version == b.task_version and r.dataset_version == b.dataset.version
+    assert r.scorers[0]["signature"] == b.scorers[0].signature
+    assert r.label == "baseline" and "python" in r.environment
+    assert "proctor" in r.environment["packages"]
+
+
+async def test_clustered_interval_is_used_with_a_cluster_key(store: Store) -> None:
+    model = ScriptedModel(lambda r: r.sample.target if int(r.sample.target) % 8 < 4 else "x")
+    summary = await run(bench(32, cluster="group"), model, store)
+    overall = next(m for m in summary.metrics if m.name == "exact_match/mean")
+    assert overall.method == "clustered"
