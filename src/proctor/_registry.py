@@ -9,15 +9,17 @@ Proctor's own scorers and backends are declared as entry points in its
     [project.entry-points."proctor.models"]
     mybackend = "my_pkg.backend:MyModel"     # a class taking (name, config)
 
-Entry points are loaded the first time a name is looked up. A plugin that
-fails to import, or that is not what its group expects, raises
-`RegistryError`: a broken plugin is never skipped silently.
+Entry points are listed on the first look-up and each is imported only when
+its name is asked for, so using one backend never imports the others. A
+plugin that fails to import, that is not what its group expects, or whose
+name another package already claims raises `RegistryError`: a broken plugin
+is never skipped silently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from proctor.errors import RegistryError
@@ -34,7 +36,7 @@ class Registry:
         self.kind = kind
         self._check = check
         self._entries: dict[str, Any] = {}
-        self._loaded = False
+        self._points: dict[str, EntryPoint] | None = None
 
     def register(self, name: str, obj: Any, *, origin: str = "code") -> None:
         """Register `obj` under `name`; a duplicate or an object of the wrong kind raises."""
@@ -46,28 +48,37 @@ class Registry:
         self._entries[name] = obj
 
     def get(self, name: str) -> Any:
-        self._load()
-        try:
+        """The factory registered as `name`, importing its plugin on first use."""
+        if name in self._entries:
             return self._entries[name]
-        except KeyError:
-            known = ", ".join(sorted(self._entries)) or "none"
-            raise RegistryError(f"unknown {self.kind} {name!r} (known: {known})") from None
+        point = self._entry_points().get(name)
+        if point is None:
+            raise RegistryError(f"unknown {self.kind} {name!r} (known: {', '.join(self.names())})")
+        origin = f"entry point {point.name} = {point.value} (group {self.group})"
+        try:
+            obj = point.load()
+        except Exception as exc:
+            raise RegistryError(f"{origin} failed to load: {exc}") from exc
+        self.register(name, obj, origin=origin)
+        return obj
 
     def names(self) -> list[str]:
-        self._load()
-        return sorted(self._entries)
+        """Every registered name, without importing any plugin."""
+        return sorted(set(self._entries) | set(self._entry_points()))
 
-    def _load(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        for ep in entry_points(group=self.group):
-            origin = f"entry point {ep.name} = {ep.value} (group {self.group})"
-            try:
-                obj = ep.load()
-            except Exception as exc:
-                raise RegistryError(f"{origin} failed to load: {exc}") from exc
-            self.register(ep.name, obj, origin=origin)
+    def _entry_points(self) -> dict[str, EntryPoint]:
+        if self._points is None:
+            points: dict[str, EntryPoint] = {}
+            for point in entry_points(group=self.group):
+                other = points.get(point.name)
+                if other is not None and other.value != point.value:
+                    raise RegistryError(
+                        f"{self.kind} {point.name!r} is registered twice (group {self.group}): "
+                        f"{other.value} and {point.value}"
+                    )
+                points[point.name] = point
+            self._points = points
+        return self._points
 
 
 def _is_scorer_factory(obj: Any) -> bool:

@@ -27,8 +27,11 @@ class GenerateConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """The settings that were set (None means "the backend's default")."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()
-                if v is not None}
+        return {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in asdict(self).items()
+            if v is not None
+        }
 
 
 @dataclass(frozen=True, slots=True)
