@@ -1,0 +1,150 @@
+"""The store's tables, as SQLAlchemy Core metadata.
+
+The layout here always equals what the migrations in `migrations/versions/`
+produce at their head, `SCHEMA_HEAD`; a test checks both. Change the schema
+by adding a migration (append-only) and updating these tables and the
+constant together.
+
+JSON columns use `sqlalchemy.JSON`, so the same tables work on SQLite and
+PostgreSQL; Python `None` is stored as SQL NULL. Times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+__all__ = ["SCHEMA_HEAD", "cache", "metadata", "metrics", "runs", "samples", "scores"]
+
+SCHEMA_HEAD = "0001_initial"
+"""The Alembic revision these tables correspond to (the migrations' head)."""
+
+_json = JSON(none_as_null=True)
+_utc = DateTime(timezone=True)
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("benchmark", String, nullable=False),
+    Column("task_version", String, nullable=False),
+    Column("dataset_version", String, nullable=False),
+    Column("selection_version", String, nullable=False),
+    Column("model_spec", String, nullable=False),
+    Column("model_config", _json, nullable=False),
+    Column("scorers", _json, nullable=False),
+    Column("n_samples", Integer, nullable=False),
+    Column("epochs", Integer, nullable=False),
+    Column("slices", _json, nullable=False),
+    Column("cluster", String),
+    Column("benchmark_path", Text),
+    Column("benchmark_spec", _json, nullable=False),
+    Column("environment", _json, nullable=False),
+    Column("label", String),
+    Column("status", String, nullable=False),
+    Column("started_at", _utc, nullable=False),
+    Column("finished_at", _utc),
+    Column("n_scored", Integer, nullable=False),
+    Column("n_errors", Integer, nullable=False),
+    Column("n_cached", Integer, nullable=False),
+    Column("cost", Float),
+    Column("input_tokens", Integer),
+    Column("output_tokens", Integer),
+    Index("ix_runs_started", "started_at", "id"),
+    Index("ix_runs_benchmark", "benchmark", "started_at"),
+    Index("ix_runs_model", "model_spec", "started_at"),
+    Index("ix_runs_label", "label", "started_at"),
+)
+
+samples = Table(
+    "samples",
+    metadata,
+    Column("run_id", String, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("sample_id", String, primary_key=True),
+    Column("epoch", Integer, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("input", _json),
+    Column("target", _json),
+    Column("choices", _json),
+    Column("metadata", _json, nullable=False),
+    Column("output", Text),
+    Column("output_extra", _json, nullable=False),
+    Column("latency_ms", Float),
+    Column("input_tokens", Integer),
+    Column("output_tokens", Integer),
+    Column("cost", Float),
+    Column("cached", Boolean, nullable=False),
+    Column("error", Text),
+    Column("created_at", _utc, nullable=False),
+    Index("ix_samples_order", "run_id", "position", "epoch", "sample_id"),
+)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String, nullable=False),
+    Column("sample_id", String, nullable=False),
+    Column("epoch", Integer, nullable=False),
+    Column("scorer", String, nullable=False),
+    Column("source", String, nullable=False),
+    Column("annotator", String),
+    Column("value", _json),
+    Column("value_num", Float),
+    Column("explanation", Text),
+    Column("answer", Text),
+    Column("metadata", _json, nullable=False),
+    Column("error", Text),
+    ForeignKeyConstraint(
+        ["run_id", "sample_id", "epoch"],
+        ["samples.run_id", "samples.sample_id", "samples.epoch"],
+        name="fk_scores_sample",
+        ondelete="CASCADE",
+    ),
+    Index("ix_scores_sample", "run_id", "sample_id", "epoch"),
+)
+
+metrics = Table(
+    "metrics",
+    metadata,
+    Column("run_id", String, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String, primary_key=True),
+    Column("ordinal", Integer, nullable=False),
+    Column("scorer", String, nullable=False),
+    Column("metric", String, nullable=False),
+    Column("value", Float),
+    Column("ci_low", Float),
+    Column("ci_high", Float),
+    Column("stderr", Float),
+    Column("n", Integer, nullable=False),
+    Column("n_total", Integer, nullable=False),
+    Column("higher_is_better", Boolean, nullable=False),
+    Column("method", String, nullable=False),
+    Column("slice_key", String),
+    Column("slice_value", Text),
+)
+
+cache = Table(
+    "cache",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("model_spec", String, nullable=False),
+    Column("output", _json, nullable=False),
+    Column("latency_ms", Float),
+    Column("created_at", _utc, nullable=False),
+)
