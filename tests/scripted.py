@@ -29,8 +29,13 @@ class ScriptedModel:
     ):
         self.spec = spec
         self.config = config or ModelConfig()
-        self._answer = answer or (lambda request: request.sample.target if request.sample
-                                  and isinstance(request.sample.target, str) else "")
+        self._answer = answer or (
+            lambda request: (
+                request.sample.target
+                if request.sample and isinstance(request.sample.target, str)
+                else ""
+            )
+        )
         self._failures = {k: list(v) for k, v in (failures or {}).items()}
         self.delay = delay
         self.calls: list[tuple[str, int]] = []

@@ -6,16 +6,44 @@ import sys
 import proctor
 
 EXPECTED = {
-    "Benchmark", "FewShot", "PromptTemplate", "load_benchmark",
-    "ChatMessage", "Dataset", "FieldMap", "Sample",
-    "GenerateConfig", "GenerateRequest", "Model", "ModelConfig", "ModelOutput", "Prices",
+    "Benchmark",
+    "FewShot",
+    "PromptTemplate",
+    "load_benchmark",
+    "ChatMessage",
+    "Dataset",
+    "FieldMap",
+    "Sample",
+    "GenerateConfig",
+    "GenerateRequest",
+    "Model",
+    "ModelConfig",
+    "ModelOutput",
+    "Prices",
     "get_model",
-    "Score", "ScoreContext", "Scorer", "scorer",
-    "Metric", "MetricValue", "mean",
-    "Store", "RunRecord", "SampleRecord", "ScoreRecord",
-    "RunOptions", "RunSummary", "run_benchmark", "run_benchmark_async",
-    "ConfigError", "DatasetError", "ModelError", "ProctorError", "RegistryError",
-    "ScorerError", "StoreError", "TemplateError",
+    "Score",
+    "ScoreContext",
+    "Scorer",
+    "scorer",
+    "Metric",
+    "MetricValue",
+    "mean",
+    "Store",
+    "RunRecord",
+    "SampleRecord",
+    "ScoreRecord",
+    "RunOptions",
+    "RunSummary",
+    "run_benchmark",
+    "run_benchmark_async",
+    "ConfigError",
+    "DatasetError",
+    "ModelError",
+    "ProctorError",
+    "RegistryError",
+    "ScorerError",
+    "StoreError",
+    "TemplateError",
 }
 
 
@@ -29,8 +57,10 @@ def test_every_exported_name_resolves() -> None:
 
 
 def test_importing_proctor_imports_no_heavy_dependency() -> None:
-    code = ("import sys, proctor, proctor.cli; "
-            "print(sorted(m for m in ('aiohttp', 'sqlalchemy', 'numpy', 'scipy', 'alembic') "
-            "if m in sys.modules))")
+    code = (
+        "import sys, proctor, proctor.cli; "
+        "print(sorted(m for m in ('aiohttp', 'sqlalchemy', 'numpy', 'scipy', 'alembic') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

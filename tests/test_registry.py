@@ -12,8 +12,9 @@ from proctor._registry import MODELS_GROUP, SCORERS_GROUP, Registry, _is_scorer_
 from proctor.errors import RegistryError
 
 
-def make_distribution(root: Path, name: str, entry_points: str, module: str = "",
-                      module_name: str = "") -> None:
+def make_distribution(
+    root: Path, name: str, entry_points: str, module: str = "", module_name: str = ""
+) -> None:
     """A real installed distribution (dist-info with entry_points.txt) on sys.path."""
     info = root / f"{name}-1.0.dist-info"
     info.mkdir(parents=True)
@@ -37,10 +38,14 @@ def test_builtin_scorers_and_models_register_through_entry_points() -> None:
 
 
 def test_a_third_party_scorer_is_found_by_name(site: Path) -> None:
-    make_distribution(site, "proctor_plugin_ok", f"""
+    make_distribution(
+        site,
+        "proctor_plugin_ok",
+        f"""
         [{SCORERS_GROUP}]
         shouting = proctor_plugin_ok_mod:shouting
-        """, module="""
+        """,
+        module="""
         from proctor.scorer import Score, scorer
 
         @scorer("shouting")
@@ -48,27 +53,39 @@ def test_a_third_party_scorer_is_found_by_name(site: Path) -> None:
             async def score(sample, output, ctx):
                 return Score(output.text.isupper())
             return score
-        """, module_name="proctor_plugin_ok_mod")
+        """,
+        module_name="proctor_plugin_ok_mod",
+    )
     registry = Registry(SCORERS_GROUP, "scorer", _is_scorer_factory)
     assert "shouting" in registry.names()
     assert registry.get("shouting")().name == "shouting"
 
 
 def test_a_plugin_that_fails_to_import_raises(site: Path) -> None:
-    make_distribution(site, "proctor_plugin_broken", f"""
+    make_distribution(
+        site,
+        "proctor_plugin_broken",
+        f"""
         [{SCORERS_GROUP}]
         broken = proctor_plugin_missing_module:nothing
-        """)
+        """,
+    )
     registry = Registry(SCORERS_GROUP, "scorer", _is_scorer_factory)
     with pytest.raises(RegistryError, match="broken = proctor_plugin_missing_module:nothing"):
         registry.get("broken")
 
 
 def test_an_object_of_the_wrong_kind_raises(site: Path) -> None:
-    make_distribution(site, "proctor_plugin_wrong", f"""
+    make_distribution(
+        site,
+        "proctor_plugin_wrong",
+        f"""
         [{SCORERS_GROUP}]
         wrong = proctor_plugin_wrong_mod:VALUE
-        """, module="VALUE = 3\n", module_name="proctor_plugin_wrong_mod")
+        """,
+        module="VALUE = 3\n",
+        module_name="proctor_plugin_wrong_mod",
+    )
     registry = Registry(SCORERS_GROUP, "scorer", _is_scorer_factory)
     with pytest.raises(RegistryError, match="'wrong' is not a valid scorer"):
         registry.get("wrong")
@@ -76,10 +93,14 @@ def test_an_object_of_the_wrong_kind_raises(site: Path) -> None:
 
 def test_two_packages_claiming_one_name_raise(site: Path) -> None:
     for dist, target in (("proctor_plugin_a", "a_mod:f"), ("proctor_plugin_b", "b_mod:f")):
-        make_distribution(site / dist, dist, f"""
+        make_distribution(
+            site / dist,
+            dist,
+            f"""
             [{MODELS_GROUP}]
             clash = {target}
-            """)
+            """,
+        )
         sys.path.insert(0, str(site / dist))
     try:
         registry = Registry(MODELS_GROUP, "model backend", callable)

@@ -41,8 +41,33 @@ ARTICLES = {
     "order-change": "The delivery address can be changed before it ships, from the Orders page.",
 }
 
-_STOP = {"a", "an", "the", "i", "my", "do", "you", "is", "are", "can", "how", "what", "to",
-         "of", "for", "on", "in", "it", "with", "does", "your", "me", "be", "will", "if"}
+_STOP = {
+    "a",
+    "an",
+    "the",
+    "i",
+    "my",
+    "do",
+    "you",
+    "is",
+    "are",
+    "can",
+    "how",
+    "what",
+    "to",
+    "of",
+    "for",
+    "on",
+    "in",
+    "it",
+    "with",
+    "does",
+    "your",
+    "me",
+    "be",
+    "will",
+    "if",
+}
 
 
 def _words(text: str) -> set[str]:

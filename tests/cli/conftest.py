@@ -21,8 +21,13 @@ def proctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Proctor:
         env_db = {"PROCTOR_DB": db, "COLUMNS": "200", "NO_COLOR": "1"}
         import os
 
-        return subprocess.run([sys.executable, "-m", "proctor", *args], cwd=cwd or tmp_path,
-                              capture_output=True, text=True, env={**os.environ, **env_db},
-                              timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "proctor", *args],
+            cwd=cwd or tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env_db},
+            timeout=120,
+        )
 
     return run

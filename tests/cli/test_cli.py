@@ -19,15 +19,22 @@ def write(path: Path, text: str) -> Path:
 
 
 def small_benchmark(folder: Path, *, scorer: str = "exact_match") -> Path:
-    rows = [{"id": f"q{i}", "input": f"say {i}", "target": str(i), "topic": "t" + str(i % 2)}
-            for i in range(6)]
+    rows = [
+        {"id": f"q{i}", "input": f"say {i}", "target": str(i), "topic": "t" + str(i % 2)}
+        for i in range(6)
+    ]
     write(folder / "q.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
-    write(folder / "app.py", "def answer(prompt, sample):\n"
-          "    n = int(prompt.split()[-1])\n"
-          "    if n == 5:\n        raise RuntimeError('app crashed')\n"
-          "    return str(n) if n != 4 else 'four'\n")
-    return write(folder / "bench.yaml", f"name: small\ndataset: {{path: q.jsonl}}\n"
-                 f"scorers: [{scorer}]\nslices: [topic]\n")
+    write(
+        folder / "app.py",
+        "def answer(prompt, sample):\n"
+        "    n = int(prompt.split()[-1])\n"
+        "    if n == 5:\n        raise RuntimeError('app crashed')\n"
+        "    return str(n) if n != 4 else 'four'\n",
+    )
+    return write(
+        folder / "bench.yaml",
+        f"name: small\ndataset: {{path: q.jsonl}}\nscorers: [{scorer}]\nslices: [topic]\n",
+    )
 
 
 def run_id_of(stdout: str) -> str:
@@ -83,9 +90,14 @@ def test_init_scaffolds_a_benchmark_that_runs(proctor, tmp_path: Path) -> None:
     created = proctor("init", "starter")
     assert created.returncode == 0
     assert {p.name for p in (tmp_path / "starter").iterdir()} >= {
-        "benchmark.yaml", "questions.jsonl", "my_app.py", "README.md"}
-    result = proctor("run", "benchmark.yaml", "--model", "python:my_app:answer",
-                     cwd=tmp_path / "starter")
+        "benchmark.yaml",
+        "questions.jsonl",
+        "my_app.py",
+        "README.md",
+    }
+    result = proctor(
+        "run", "benchmark.yaml", "--model", "python:my_app:answer", cwd=tmp_path / "starter"
+    )
     assert result.returncode == 0, result.stderr
     again = proctor("init", "starter")
     assert again.returncode == 2 and "not an empty folder" in again.stderr
@@ -94,21 +106,37 @@ def test_init_scaffolds_a_benchmark_that_runs(proctor, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "yaml_text,expected",
     [
-        ("name: x\ndataset: {path: q.jsonl}\nscorers: [exact_match\n", "bench.yaml:4: invalid YAML"),
-        ("name: x\ndataset: {path: q.jsonl}\nscorers:\n  - exact\n",
-         "bench.yaml:4: scorers[0]: unknown scorer 'exact' (known: choice, exact_match"),
-        ("name: x\ndataset: {path: missing.jsonl}\nscorers: [exact_match]\n",
-         "missing.jsonl: dataset file not found"),
-        ("name: x\ndataset: {path: q.jsonl}\nscorers: [exact_match]\nslicez: [a]\n",
-         "bench.yaml:4: slicez: unknown key"),
-        ("name: x\ndataset: {path: q.jsonl, fields: {input: question}}\nscorers: [exact_match]\n",
-         "q.jsonl:1: missing field 'question'"),
-        ("name: x\ndataset: {path: q.jsonl}\nprompt: {template: '{{ input '}\n"
-         "scorers: [exact_match]\n", "template error"),
+        (
+            "name: x\ndataset: {path: q.jsonl}\nscorers: [exact_match\n",
+            "bench.yaml:4: invalid YAML",
+        ),
+        (
+            "name: x\ndataset: {path: q.jsonl}\nscorers:\n  - exact\n",
+            "bench.yaml:4: scorers[0]: unknown scorer 'exact' (known: choice, exact_match",
+        ),
+        (
+            "name: x\ndataset: {path: missing.jsonl}\nscorers: [exact_match]\n",
+            "missing.jsonl: dataset file not found",
+        ),
+        (
+            "name: x\ndataset: {path: q.jsonl}\nscorers: [exact_match]\nslicez: [a]\n",
+            "bench.yaml:4: slicez: unknown key",
+        ),
+        (
+            "name: x\ndataset: {path: q.jsonl, fields: {input: question}}\n"
+            "scorers: [exact_match]\n",
+            "q.jsonl:1: missing field 'question'",
+        ),
+        (
+            "name: x\ndataset: {path: q.jsonl}\nprompt: {template: '{{ input '}\n"
+            "scorers: [exact_match]\n",
+            "template error",
+        ),
     ],
 )
-def test_user_mistakes_exit_2_with_one_readable_line(proctor, tmp_path: Path, yaml_text: str,
-                                                     expected: str) -> None:
+def test_user_mistakes_exit_2_with_one_readable_line(
+    proctor, tmp_path: Path, yaml_text: str, expected: str
+) -> None:
     write(tmp_path / "q.jsonl", '{"id": 1, "input": "a", "target": "a"}\n')
     write(tmp_path / "bench.yaml", yaml_text)
     result = proctor("run", "bench.yaml", "--model", "python:os:getcwd")

@@ -49,8 +49,10 @@ def test_same_samples_in_jsonl_csv_and_inline_have_the_same_version(tmp_path: Pa
 def test_numbers_in_jsonl_hash_like_their_text_in_csv(tmp_path: Path) -> None:
     rows = [{"id": 1, "input": "6*7", "target": 42, "level": 3}]
     text_rows = [{"id": "1", "input": "6*7", "target": "42", "level": "3"}]
-    assert (Dataset.from_file(write_jsonl(tmp_path / "n.jsonl", rows)).version
-            == Dataset.from_file(write_csv(tmp_path / "n.csv", text_rows)).version)
+    assert (
+        Dataset.from_file(write_jsonl(tmp_path / "n.jsonl", rows)).version
+        == Dataset.from_file(write_csv(tmp_path / "n.csv", text_rows)).version
+    )
 
 
 def test_version_ignores_file_order(tmp_path: Path) -> None:
@@ -59,10 +61,12 @@ def test_version_ignores_file_order(tmp_path: Path) -> None:
     assert a.version == b.version
 
 
-@pytest.mark.parametrize("field,value", [("question", "2+3?"), ("answer", "5"),
-                                         ("topic", "arith"), ("id", "z")])
-def test_any_change_to_any_sample_changes_the_version(tmp_path: Path, field: str,
-                                                      value: str) -> None:
+@pytest.mark.parametrize(
+    "field,value", [("question", "2+3?"), ("answer", "5"), ("topic", "arith"), ("id", "z")]
+)
+def test_any_change_to_any_sample_changes_the_version(
+    tmp_path: Path, field: str, value: str
+) -> None:
     changed = [dict(r) for r in ROWS]
     changed[0][field] = value
     a = Dataset.from_file(write_jsonl(tmp_path / "a.jsonl", ROWS), fields=FIELDS)
@@ -82,7 +86,7 @@ def test_without_an_id_the_id_is_a_hash_of_the_content(tmp_path: Path) -> None:
 def test_duplicate_ids_name_both_lines(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "d.jsonl", [ROWS[0], ROWS[1], ROWS[0]])
     with pytest.raises(DatasetError) as err:
-        Dataset.from_file(path, fields=FIELDS).version
+        _ = Dataset.from_file(path, fields=FIELDS).version
     assert "duplicate sample id 'a'" in str(err.value)
     assert f"{path}:3" in str(err.value) and "line 1" in str(err.value)
 
@@ -91,13 +95,13 @@ def test_malformed_jsonl_line_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl"
     path.write_text(json.dumps(ROWS[0]) + "\n{not json\n", encoding="utf-8")
     with pytest.raises(DatasetError, match=rf"{path}:2: malformed JSON line"):
-        Dataset.from_file(path, fields=FIELDS).version
+        _ = Dataset.from_file(path, fields=FIELDS).version
 
 
 def test_missing_mapped_field_names_file_line_and_field(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "d.jsonl", [ROWS[0], {"id": "x", "answer": "1"}])
     with pytest.raises(DatasetError, match=rf"{path}:2: missing field 'question'"):
-        Dataset.from_file(path, fields=FIELDS).version
+        _ = Dataset.from_file(path, fields=FIELDS).version
 
 
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
@@ -127,8 +131,10 @@ def test_selection_version_tracks_the_samples_run(tmp_path: Path) -> None:
 
 def test_csv_choices_from_several_columns(tmp_path: Path) -> None:
     rows = [{"q": "Pick B", "A": "x", "B": "y", "answer": "B"}]
-    ds = Dataset.from_file(write_csv(tmp_path / "c.csv", rows),
-                           fields=FieldMap(input="q", target="answer", choices=("A", "B")))
+    ds = Dataset.from_file(
+        write_csv(tmp_path / "c.csv", rows),
+        fields=FieldMap(input="q", target="answer", choices=("A", "B")),
+    )
     assert next(iter(ds)).choices == ("x", "y")
 
 

@@ -13,11 +13,15 @@ from hypothesis import strategies as st
 from proctor.dataset import Dataset
 from proctor.dataset._sources import CsvSource, JsonlSource
 
-text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-               min_size=1, max_size=20)
+text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    min_size=1,
+    max_size=20,
+)
 rows_strategy = st.lists(
     st.fixed_dictionaries({"input": text, "target": text, "topic": text}),
-    min_size=1, max_size=12,
+    min_size=1,
+    max_size=12,
 ).map(lambda rows: [dict(r, id=f"s{i}") for i, r in enumerate(rows)])
 
 

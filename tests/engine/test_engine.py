@@ -19,11 +19,24 @@ from proctor.store import Store
 FAST = Backoff(base=0.001, cap=0.01)
 
 
-def bench(n: int = 20, *, scorers=None, epochs: int = 1, template: str | None = None,
-          cluster: str | None = None) -> Benchmark:
-    rows = [{"id": f"s{i:03d}", "input": f"question {i}", "target": str(i),
-             "topic": "even" if i % 2 == 0 else "odd", "group": f"g{i // 4}"}
-            for i in range(n)]
+def bench(
+    n: int = 20,
+    *,
+    scorers=None,
+    epochs: int = 1,
+    template: str | None = None,
+    cluster: str | None = None,
+) -> Benchmark:
+    rows = [
+        {
+            "id": f"s{i:03d}",
+            "input": f"question {i}",
+            "target": str(i),
+            "topic": "even" if i % 2 == 0 else "odd",
+            "group": f"g{i // 4}",
+        }
+        for i in range(n)
+    ]
     return Benchmark(
         name="toy",
         dataset=Dataset.from_records(rows),
@@ -54,8 +67,10 @@ async def test_every_sample_is_scored_and_metrics_are_stored(store: Store) -> No
     overall = next(m for m in summary.metrics if m.name == "exact_match/mean")
     assert overall.value == pytest.approx(0.75) and overall.n == 20 and overall.method == "wilson"
     assert [m.name for m in store.get_metrics(summary.run.id)] == [m.name for m in summary.metrics]
-    assert {m.name for m in summary.metrics} >= {"exact_match/mean[topic=even]",
-                                                  "exact_match/mean[topic=odd]"}
+    assert {m.name for m in summary.metrics} >= {
+        "exact_match/mean[topic=even]",
+        "exact_match/mean[topic=odd]",
+    }
     rows = list(store.iter_samples(summary.run.id))
     assert len(rows) == 20 and len({r.sample_id for r in rows}) == 20
     assert store.get_run(summary.run.id).status == "finished"
@@ -74,8 +89,9 @@ async def test_a_failed_model_call_is_recorded_and_the_run_goes_on(store: Store)
 async def test_retryable_errors_are_retried_then_recorded(store: Store) -> None:
     flaky = [ModelError("503", retryable=True), RateLimited("429", retry_after=0.01)]
     always = [ModelError("500", retryable=True)] * 10
-    model = ScriptedModel(failures={"s001": flaky, "s002": always},
-                          config=ModelConfig(max_retries=3))
+    model = ScriptedModel(
+        failures={"s001": flaky, "s002": always}, config=ModelConfig(max_retries=3)
+    )
     summary = await run(bench(), model, store)
     rows = {r.sample_id: r for r in store.iter_samples(summary.run.id)}
     assert rows["s001"].error is None and rows["s001"].scores[0].value is True
@@ -98,6 +114,7 @@ async def test_a_failing_scorer_is_an_error_not_a_zero(store: Store) -> None:
             if sample.id == "s004":
                 raise RuntimeError("boom")
             return Score(True)
+
         return score
 
     b = bench(scorers=[explodes(), resolve_scorer("exact_match")])
@@ -186,8 +203,7 @@ async def test_retry_errors_reruns_only_the_errored_samples(store: Store) -> Non
 async def test_resume_refuses_a_different_task(store: Store) -> None:
     first = await run(bench(), ScriptedModel(), store)
     with pytest.raises(ConfigError, match="cannot be resumed"):
-        await run(bench(template="Other: {{ input }}"), ScriptedModel(), store,
-                  resume=first.run.id)
+        await run(bench(template="Other: {{ input }}"), ScriptedModel(), store, resume=first.run.id)
 
 
 async def test_cost_uses_declared_prices_and_is_none_without_them(store: Store) -> None:
@@ -222,3 +238,18 @@ async def test_clustered_interval_is_used_with_a_cluster_key(store: Store) -> No
     summary = await run(bench(32, cluster="group"), model, store)
     overall = next(m for m in summary.metrics if m.name == "exact_match/mean")
     assert overall.method == "clustered"
+
+
+async def test_nul_characters_and_non_finite_scores_are_stored_safely(store: Store) -> None:
+    @scorer("nan")
+    def nan():
+        async def score(sample, output, ctx):
+            return Score(float("nan"))
+
+        return score
+
+    b = bench(2, scorers=[nan(), resolve_scorer("exact_match")])
+    summary = await run(b, ScriptedModel(lambda r: "a\x00b"), store)
+    rows = list(store.iter_samples(summary.run.id))
+    assert all(r.output == "a\ufffdb" for r in rows)
+    assert all("non-finite" in next(s for s in r.scores if s.scorer == "nan").error for r in rows)

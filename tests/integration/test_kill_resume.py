@@ -22,8 +22,9 @@ N = 200
 def write_benchmark(folder: Path) -> Path:
     with (folder / "q.jsonl").open("w") as f:
         for i in range(N):
-            f.write(json.dumps({"id": f"q{i:04d}", "input": f"question {i}",
-                                "target": str(i)}) + "\n")
+            f.write(
+                json.dumps({"id": f"q{i:04d}", "input": f"question {i}", "target": str(i)}) + "\n"
+            )
     bench = folder / "bench.yaml"
     bench.write_text("name: numbers\ndataset: {path: q.jsonl}\nscorers: [exact_match]\n")
     return bench
@@ -37,10 +38,23 @@ def test_sigkill_then_resume_finishes_every_sample_once(tmp_path: Path) -> None:
     bench = write_benchmark(tmp_path)
     db = f"sqlite:///{tmp_path / 'p.db'}"
     with FakeOpenAIServer(number_responder, latency=0.02) as server:
-        common = ["--model", "openai:fake", "--base-url", server.base_url, "--db", db,
-                  "--max-concurrency", "4", "--no-progress"]
-        proc = subprocess.Popen(proctor("run", str(bench), *common), cwd=tmp_path,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        common = [
+            "--model",
+            "openai:fake",
+            "--base-url",
+            server.base_url,
+            "--db",
+            db,
+            "--max-concurrency",
+            "4",
+            "--no-progress",
+        ]
+        proc = subprocess.Popen(
+            proctor("run", str(bench), *common),
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while server.count < N // 2 and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -54,8 +68,12 @@ def test_sigkill_then_resume_finishes_every_sample_once(tmp_path: Path) -> None:
         assert N // 4 < len(finished) < N
 
         server.reset()
-        done = subprocess.run(proctor("run", str(bench), *common, "--resume", run.id),
-                              cwd=tmp_path, capture_output=True, text=True)
+        done = subprocess.run(
+            proctor("run", str(bench), *common, "--resume", run.id),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         asked_again = {int(r.messages[-1]["content"].split()[-1]) for r in server.requests}
 

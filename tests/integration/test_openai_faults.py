@@ -22,8 +22,9 @@ N = 120
 
 def numbers_benchmark(n: int = N) -> Benchmark:
     rows = [{"id": f"q{i:04d}", "input": f"question {i}", "target": str(i)} for i in range(n)]
-    return Benchmark(name="numbers", dataset=Dataset.from_records(rows),
-                     scorers=[resolve_scorer("exact_match")])
+    return Benchmark(
+        name="numbers", dataset=Dataset.from_records(rows), scorers=[resolve_scorer("exact_match")]
+    )
 
 
 def chaos(n: int, body: dict) -> Fault | None:
@@ -40,12 +41,17 @@ def chaos(n: int, body: dict) -> Fault | None:
 
 async def test_faults_never_lose_or_duplicate_a_sample(db_url: str) -> None:
     with FakeOpenAIServer(number_responder, fault=chaos) as server:
-        model = get_model("openai:fake", ModelConfig(base_url=server.base_url, timeout=1.5,
-                                                     max_retries=8, max_concurrency=8))
+        model = get_model(
+            "openai:fake",
+            ModelConfig(base_url=server.base_url, timeout=1.5, max_retries=8, max_concurrency=8),
+        )
         with Store(db_url) as store:
             summary = await run_benchmark_async(
-                numbers_benchmark(), model, store=store,
-                options=RunOptions(backoff=Backoff(base=0.01, cap=0.05)))
+                numbers_benchmark(),
+                model,
+                store=store,
+                options=RunOptions(backoff=Backoff(base=0.01, cap=0.05)),
+            )
             rows = list(store.iter_samples(summary.run.id))
         requests = server.count
     assert len(rows) == N
@@ -63,13 +69,15 @@ async def test_retry_after_is_honoured(tmp_path) -> None:
 
     with FakeOpenAIServer(number_responder) as server:
         server.fail_next("429", times=1, retry_after=0.4)
-        model = get_model("openai:fake", ModelConfig(base_url=server.base_url,
-                                                     max_concurrency=1))
+        model = get_model("openai:fake", ModelConfig(base_url=server.base_url, max_concurrency=1))
         with Store(f"sqlite:///{tmp_path / 'p.db'}") as store:
             start = time.perf_counter()
             summary = await run_benchmark_async(
-                numbers_benchmark(1), model, store=store,
-                options=RunOptions(backoff=Backoff(base=0.001, cap=0.001)))
+                numbers_benchmark(1),
+                model,
+                store=store,
+                options=RunOptions(backoff=Backoff(base=0.001, cap=0.001)),
+            )
             waited = time.perf_counter() - start
     assert summary.n_errors == 0
     assert waited >= 0.4  # the server asked for 0.4 s; our own backoff would be 1 ms
@@ -78,12 +86,16 @@ async def test_retry_after_is_honoured(tmp_path) -> None:
 async def test_errors_that_outlast_retries_are_recorded_with_the_reason(tmp_path) -> None:
     with FakeOpenAIServer(number_responder) as server:
         server.fail_next("500", times=100)
-        model = get_model("openai:fake", ModelConfig(base_url=server.base_url, max_retries=2,
-                                                     max_concurrency=2))
+        model = get_model(
+            "openai:fake", ModelConfig(base_url=server.base_url, max_retries=2, max_concurrency=2)
+        )
         with Store(f"sqlite:///{tmp_path / 'p.db'}") as store:
             summary = await run_benchmark_async(
-                numbers_benchmark(3), model, store=store,
-                options=RunOptions(backoff=Backoff(base=0.001, cap=0.001)))
+                numbers_benchmark(3),
+                model,
+                store=store,
+                options=RunOptions(backoff=Backoff(base=0.001, cap=0.001)),
+            )
             errors = [r.error for r in store.iter_samples(summary.run.id)]
         assert server.count == 9
     assert summary.n_errors == 3
@@ -94,8 +106,7 @@ async def test_errors_that_outlast_retries_are_recorded_with_the_reason(tmp_path
 async def test_client_errors_are_not_retried(tmp_path, kind: str) -> None:
     with FakeOpenAIServer(number_responder) as server:
         server.fail_next(kind, times=1, message="model not found")
-        model = get_model("openai:fake", ModelConfig(base_url=server.base_url,
-                                                     max_concurrency=1))
+        model = get_model("openai:fake", ModelConfig(base_url=server.base_url, max_concurrency=1))
         with Store(f"sqlite:///{tmp_path / 'p.db'}") as store:
             summary = await run_benchmark_async(numbers_benchmark(1), model, store=store)
             error = next(store.iter_samples(summary.run.id)).error
@@ -107,10 +118,12 @@ async def test_identical_rerun_sends_no_requests(db_url: str) -> None:
     with FakeOpenAIServer(number_responder) as server:
         config = ModelConfig(base_url=server.base_url)
         with Store(db_url) as store:
-            await run_benchmark_async(numbers_benchmark(30), get_model("openai:m", config),
-                                      store=store)
+            await run_benchmark_async(
+                numbers_benchmark(30), get_model("openai:m", config), store=store
+            )
             first = server.count
-            summary = await run_benchmark_async(numbers_benchmark(30),
-                                                get_model("openai:m", config), store=store)
+            summary = await run_benchmark_async(
+                numbers_benchmark(30), get_model("openai:m", config), store=store
+            )
         assert server.count == first == 30
     assert summary.n_cached == 30 and summary.model_calls == 0

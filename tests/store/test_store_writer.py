@@ -129,8 +129,9 @@ def test_back_pressure_bounds_the_pending_items(store: Store, run_factory: RunFa
     assert store.count(run.id) == (500, 0)
 
 
-def test_the_writer_stores_a_large_batch_exactly_once(store: Store,
-                                                     run_factory: RunFactory) -> None:
+def test_the_writer_stores_a_large_batch_exactly_once(
+    store: Store, run_factory: RunFactory
+) -> None:
     run = run_factory(n_samples=5_000)
     with StoreWriter(store) as writer:
         for i in range(5_000):

@@ -54,8 +54,11 @@ class Benchmark:
         names = [s.name for s in self.scorers]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ConfigError(f"scorer {dupes[0]!r} is listed twice; give each a distinct "
-                              "configuration or drop one", source=where)
+            raise ConfigError(
+                f"scorer {dupes[0]!r} is listed twice; give each a distinct "
+                "configuration or drop one",
+                source=where,
+            )
         if self.epochs < 1:
             raise ConfigError(f"epochs must be at least 1, got {self.epochs}", source=where)
         self.prompt.compile()
@@ -64,17 +67,20 @@ class Benchmark:
     def _fewshot(self) -> FewShotRenderer | None:
         if self.fewshot is None or self.fewshot.n == 0:
             return None
-        return FewShotRenderer(self.fewshot, self.fewshot.candidates(self.dataset),
-                               source=self.prompt.source)
+        return FewShotRenderer(
+            self.fewshot, self.fewshot.candidates(self.dataset), source=self.prompt.source
+        )
 
     @cached_property
     def task_version(self) -> str:
         """Hash of dataset version + prompt + few-shot set."""
-        return hash_json({
-            "dataset": self.dataset.version,
-            "prompt": self.prompt.describe(),
-            "fewshot": None if self._fewshot is None else self._fewshot.version,
-        })
+        return hash_json(
+            {
+                "dataset": self.dataset.version,
+                "prompt": self.prompt.describe(),
+                "fewshot": None if self._fewshot is None else self._fewshot.version,
+            }
+        )
 
     def render(self, sample: Sample) -> str | tuple[ChatMessage, ...]:
         """The model input for `sample`: prompt text or chat messages."""
@@ -86,11 +92,18 @@ class Benchmark:
         return {
             "name": self.name,
             "description": self.description,
-            "dataset": {"source": self.dataset.name, "version": self.dataset.version,
-                        "total": self.dataset.total},
+            "dataset": {
+                "source": self.dataset.name,
+                "version": self.dataset.version,
+                "total": self.dataset.total,
+            },
             "prompt": self.prompt.describe(),
-            "fewshot": None if self.fewshot is None else {
-                "n": self.fewshot.n, "seed": self.fewshot.seed, "template": self.fewshot.template,
+            "fewshot": None
+            if self.fewshot is None
+            else {
+                "n": self.fewshot.n,
+                "seed": self.fewshot.seed,
+                "template": self.fewshot.template,
             },
             "slices": list(self.slices),
             "cluster": self.cluster,

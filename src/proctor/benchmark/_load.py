@@ -30,8 +30,11 @@ def _read_yaml(path: Path) -> tuple[Any, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"invalid YAML: {problem}", source=str(path),
-                          line=None if mark is None else mark.line + 1) from None
+        raise ConfigError(
+            f"invalid YAML: {problem}",
+            source=str(path),
+            line=None if mark is None else mark.line + 1,
+        ) from None
     return data, node
 
 
@@ -60,8 +63,11 @@ def _validate(data: Any, node: Any, path: Path) -> BenchmarkSpec:
     from pydantic import ValidationError
 
     if not isinstance(data, dict):
-        raise ConfigError("a benchmark file must be a YAML mapping (name:, dataset:, scorers:)",
-                          source=str(path), line=1)
+        raise ConfigError(
+            "a benchmark file must be a YAML mapping (name:, dataset:, scorers:)",
+            source=str(path),
+            line=1,
+        )
     try:
         return BenchmarkSpec.model_validate(data)
     except ValidationError as exc:
@@ -73,14 +79,17 @@ def _validate(data: Any, node: Any, path: Path) -> BenchmarkSpec:
             message = "unknown key"
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ConfigError(f"{where}: {message}{suffix}", source=str(path),
-                          line=_line_of(node, loc)) from None
+        raise ConfigError(
+            f"{where}: {message}{suffix}", source=str(path), line=_line_of(node, loc)
+        ) from None
 
 
 def _dataset(spec: DatasetSpec, base: Path, where: str) -> Dataset:
     f = spec.fields
     fields = FieldMap(
-        id=f.id, input=f.input, target=f.target,
+        id=f.id,
+        input=f.input,
+        target=f.target,
         choices=tuple(f.choices) if isinstance(f.choices, list) else f.choices,
         metadata=None if f.metadata is None else tuple(f.metadata),
     )
@@ -101,8 +110,9 @@ def _scorers(entries: list[str | ScorerSpec], node: Any, where: str) -> list[Any
             scorer = resolve_scorer(spec.name, spec.args)
         except ProctorError as exc:
             message = exc.message if isinstance(exc, ConfigError) else str(exc)
-            raise ConfigError(f"scorers[{i}]: {message}", source=where,
-                              line=_line_of(node, ("scorers", i))) from None
+            raise ConfigError(
+                f"scorers[{i}]: {message}", source=where, line=_line_of(node, ("scorers", i))
+            ) from None
         if spec.as_:
             scorer = dataclasses.replace(scorer, name=spec.as_)
         built.append(scorer)
@@ -129,16 +139,21 @@ def load_benchmark(path: str | Path) -> Benchmark:
             fs = spec.fewshot
             samples = None
             if fs.path is not None or fs.samples is not None:
-                src = _dataset(DatasetSpec(path=fs.path, samples=fs.samples,
-                                           fields=spec.dataset.fields), base, f"{where} fewshot")
+                src = _dataset(
+                    DatasetSpec(path=fs.path, samples=fs.samples, fields=spec.dataset.fields),
+                    base,
+                    f"{where} fewshot",
+                )
                 samples = tuple(src)
-            fewshot = FewShot(n=fs.n, seed=fs.seed, samples=samples, template=fs.template,
-                              separator=fs.separator)
+            fewshot = FewShot(
+                n=fs.n, seed=fs.seed, samples=samples, template=fs.template, separator=fs.separator
+            )
         p = spec.prompt
         prompt = PromptTemplate(
             template=p.template,
             system=p.system,
-            messages=None if p.messages is None
+            messages=None
+            if p.messages is None
             else tuple(ChatMessage(m.role, m.content) for m in p.messages),
             source=f"{where}: prompt",
         )
@@ -153,9 +168,13 @@ def load_benchmark(path: str | Path) -> Benchmark:
             slices=tuple(spec.slices),
             cluster=spec.cluster,
             epochs=spec.epochs,
-            generation=GenerateConfig(temperature=g.temperature, max_tokens=g.max_tokens,
-                                      top_p=g.top_p, stop=None if g.stop is None else tuple(g.stop),
-                                      seed=g.seed),
+            generation=GenerateConfig(
+                temperature=g.temperature,
+                max_tokens=g.max_tokens,
+                top_p=g.top_p,
+                stop=None if g.stop is None else tuple(g.stop),
+                seed=g.seed,
+            ),
             path=path,
             spec=spec.model_dump(mode="json", by_alias=True, exclude_none=True),
         )

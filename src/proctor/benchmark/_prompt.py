@@ -39,8 +39,9 @@ def compile_template(source: str, *, where: str) -> Any:
     try:
         return _ENV.from_string(source)
     except TemplateSyntaxError as exc:
-        raise TemplateError(f"{where}: template error on its line {exc.lineno}: {exc.message}"
-                            ) from None
+        raise TemplateError(
+            f"{where}: template error on its line {exc.lineno}: {exc.message}"
+        ) from None
 
 
 def sample_context(sample: Sample) -> dict[str, Any]:
@@ -138,12 +139,23 @@ class PromptTemplate:
         chat_in = not isinstance(sample.input, str)
         system = None
         if self.system is not None:
-            system = _render(self._get("system", self.system), context,
-                             where=f"{self.source}.system", sample=sample)
+            system = _render(
+                self._get("system", self.system),
+                context,
+                where=f"{self.source}.system",
+                sample=sample,
+            )
         if self.messages is not None:
             turns = [
-                ChatMessage(m.role, _render(self._get(f"messages[{i}]", m.content), context,
-                                            where=f"{self.source}.messages[{i}]", sample=sample))
+                ChatMessage(
+                    m.role,
+                    _render(
+                        self._get(f"messages[{i}]", m.content),
+                        context,
+                        where=f"{self.source}.messages[{i}]",
+                        sample=sample,
+                    ),
+                )
                 for i, m in enumerate(self.messages)
             ]
             return ((ChatMessage("system", system),) if system else ()) + tuple(turns)
@@ -153,8 +165,12 @@ class PromptTemplate:
         if self.template is None:
             text = context["input"]
         else:
-            text = _render(self._get("template", self.template), context,
-                           where=f"{self.source}.template", sample=sample)
+            text = _render(
+                self._get("template", self.template),
+                context,
+                where=f"{self.source}.template",
+                sample=sample,
+            )
         if fewshot and (self.template is None or "fewshot" not in self.template):
             text = fewshot + text
         if system is None:
@@ -173,15 +189,19 @@ class FewShotRenderer:
 
     @cached_property
     def version(self) -> str:
-        return hash_json({
-            "n": self.fewshot.n,
-            "template": self.fewshot.template,
-            "separator": self.fewshot.separator,
-            "examples": [sample_digest(s).hex() for s in self.candidates],
-        })
+        return hash_json(
+            {
+                "n": self.fewshot.n,
+                "template": self.fewshot.template,
+                "separator": self.fewshot.separator,
+                "examples": [sample_digest(s).hex() for s in self.candidates],
+            }
+        )
 
     def render(self, sample: Sample) -> str:
         examples = [s for s in self.candidates if s.id != sample.id][: self.fewshot.n]
-        parts = [_render(self._template, sample_context(s), where=f"{self._source}.fewshot",
-                         sample=s) for s in examples]
+        parts = [
+            _render(self._template, sample_context(s), where=f"{self._source}.fewshot", sample=s)
+            for s in examples
+        ]
         return self.fewshot.separator.join(parts) + self.fewshot.separator if parts else ""

@@ -34,8 +34,9 @@ class DatasetSpec(_Strict):
     @model_validator(mode="after")
     def _one_source(self) -> DatasetSpec:
         if (self.path is None) == (self.samples is None):
-            raise ValueError("give exactly one of `path` (a JSONL/CSV file) or `samples` "
-                             "(an inline list)")
+            raise ValueError(
+                "give exactly one of `path` (a JSONL/CSV file) or `samples` (an inline list)"
+            )
         return self
 
 

@@ -17,7 +17,9 @@ EXIT_INTERRUPTED = 130  # Ctrl-C: everything finished so far is saved
 F = TypeVar("F", bound=Callable[..., Any])
 
 DB_OPTION = typer.Option(
-    None, "--db", envvar="PROCTOR_DB",
+    None,
+    "--db",
+    envvar="PROCTOR_DB",
     help="Store URL (SQLAlchemy). Default: sqlite:///./.proctor/proctor.db",
 )
 

@@ -15,20 +15,41 @@ from proctor.cli._common import DB_OPTION, handle_errors, open_store
 
 def _row(rec: Any) -> dict[str, Any]:
     return {
-        "run_id": rec.run_id, "sample_id": rec.sample_id, "epoch": rec.epoch,
-        "input": rec.input, "target": rec.target, "choices": rec.choices,
-        "metadata": rec.metadata, "output": rec.output, "error": rec.error,
-        "latency_ms": rec.latency_ms, "input_tokens": rec.input_tokens,
-        "output_tokens": rec.output_tokens, "cost": rec.cost, "cached": rec.cached,
-        "scores": [{"scorer": s.scorer, "value": s.value, "answer": s.answer,
-                    "explanation": s.explanation, "source": s.source,
-                    "annotator": s.annotator, "error": s.error} for s in rec.scores],
+        "run_id": rec.run_id,
+        "sample_id": rec.sample_id,
+        "epoch": rec.epoch,
+        "input": rec.input,
+        "target": rec.target,
+        "choices": rec.choices,
+        "metadata": rec.metadata,
+        "output": rec.output,
+        "error": rec.error,
+        "latency_ms": rec.latency_ms,
+        "input_tokens": rec.input_tokens,
+        "output_tokens": rec.output_tokens,
+        "cost": rec.cost,
+        "cached": rec.cached,
+        "scores": [
+            {
+                "scorer": s.scorer,
+                "value": s.value,
+                "answer": s.answer,
+                "explanation": s.explanation,
+                "source": s.source,
+                "annotator": s.annotator,
+                "error": s.error,
+            }
+            for s in rec.scores
+        ],
     }
 
 
 def _flat(row: dict[str, Any], scorers: list[str]) -> dict[str, Any]:
-    flat = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v)
-            for k, v in row.items() if k != "scores"}
+    flat = {
+        k: (json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v)
+        for k, v in row.items()
+        if k != "scores"
+    }
     by_name = {s["scorer"]: s for s in row["scores"]}
     for name in scorers:
         s = by_name.get(name, {})

@@ -22,8 +22,9 @@ def init(directory: Path = typer.Argument(..., help="Folder to create (must be e
     directory.mkdir(parents=True, exist_ok=True)
     scaffold = files("proctor.cli") / "scaffold"
     for name in _FILES:
-        (directory / name).write_text((scaffold / name).read_text(encoding="utf-8"),
-                                      encoding="utf-8")
+        (directory / name).write_text(
+            (scaffold / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
     out = console()
     out.print(f"created {directory}/ with {', '.join(_FILES)}")
     out.print(f"next: proctor run {directory}/benchmark.yaml --model python:my_app:answer")

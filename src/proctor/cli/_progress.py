@@ -26,8 +26,13 @@ class ProgressBar:
         self._started = 0.0
 
     def start(self, run: RunRecord, total: int, skipped: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-        from rich.progress import TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         from proctor.cli._common import console
 
@@ -49,8 +54,12 @@ class ProgressBar:
         )
         self._progress.start()
         self._task = self._progress.add_task(
-            f"{run.benchmark} · {run.model_spec}", total=total, completed=skipped,
-            rate="0", errors=0, cached=0,
+            f"{run.benchmark} · {run.model_spec}",
+            total=total,
+            completed=skipped,
+            rate="0",
+            errors=0,
+            cached=0,
         )
         self._done = 0
 
@@ -63,7 +72,10 @@ class ProgressBar:
             self._done += 1
             elapsed = time.perf_counter() - self._started
             self._progress.update(
-                self._task, advance=1, errors=self.errors, cached=self.cached,
+                self._task,
+                advance=1,
+                errors=self.errors,
+                cached=self.cached,
                 rate=f"{self._done / elapsed:.1f}" if elapsed > 0 else "0",
             )
 

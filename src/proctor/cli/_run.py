@@ -22,23 +22,31 @@ from proctor.cli._common import (
 @handle_errors
 def run(
     benchmark: Path = typer.Argument(..., help="Benchmark YAML file."),
-    model: str = typer.Option(..., "--model", "-m",
-                              help="Model spec: openai:NAME, python:pkg.mod:fn, replay:FILE."),
+    model: str = typer.Option(
+        ..., "--model", "-m", help="Model spec: openai:NAME, python:pkg.mod:fn, replay:FILE."
+    ),
     limit: int | None = typer.Option(None, "--limit", min=0, help="Run only the first N samples."),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Generations per sample."),
-    max_concurrency: int | None = typer.Option(None, "--max-concurrency", min=1,
-                                               help="Calls in flight at once (default 32)."),
+    max_concurrency: int | None = typer.Option(
+        None, "--max-concurrency", min=1, help="Calls in flight at once (default 32)."
+    ),
     db: str | None = DB_OPTION,
     label: str | None = typer.Option(None, "--label", help="A label to find this run by."),
-    resume: str | None = typer.Option(None, "--resume", metavar="RUN_ID",
-                                      help="Finish an interrupted run."),
-    retry_errors: bool = typer.Option(False, "--retry-errors",
-                                      help="With --resume, also re-run errored samples."),
-    allow_errors: bool = typer.Option(False, "--allow-errors",
-                                      help="Exit 0 even when some samples errored."),
-    cache: bool | None = typer.Option(None, "--cache/--no-cache",
-                                      help="Reuse identical earlier answers (default: on for "
-                                           "openai:, off for python: and replay:)."),
+    resume: str | None = typer.Option(
+        None, "--resume", metavar="RUN_ID", help="Finish an interrupted run."
+    ),
+    retry_errors: bool = typer.Option(
+        False, "--retry-errors", help="With --resume, also re-run errored samples."
+    ),
+    allow_errors: bool = typer.Option(
+        False, "--allow-errors", help="Exit 0 even when some samples errored."
+    ),
+    cache: bool | None = typer.Option(
+        None,
+        "--cache/--no-cache",
+        help="Reuse identical earlier answers (default: on for "
+        "openai:, off for python: and replay:).",
+    ),
     temperature: float | None = typer.Option(None, "--temperature"),
     max_tokens: int | None = typer.Option(None, "--max-tokens", min=1),
     seed: int | None = typer.Option(None, "--seed", help="Sampling seed sent to the model."),
@@ -46,10 +54,12 @@ def run(
     timeout: float = typer.Option(120.0, "--timeout", help="Seconds allowed per model call."),
     max_retries: int = typer.Option(5, "--max-retries", min=0),
     rpm: float | None = typer.Option(None, "--rpm", help="Cap on requests per minute."),
-    price_input: float | None = typer.Option(None, "--price-input",
-                                             help="Price per million input tokens."),
-    price_output: float | None = typer.Option(None, "--price-output",
-                                              help="Price per million output tokens."),
+    price_input: float | None = typer.Option(
+        None, "--price-input", help="Price per million input tokens."
+    ),
+    price_output: float | None = typer.Option(
+        None, "--price-output", help="Price per million output tokens."
+    ),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Run BENCHMARK against a model; print metrics with 95% confidence intervals."""
@@ -67,8 +77,11 @@ def run(
     bench = load_benchmark(benchmark)
     config = ModelConfig(
         generate=GenerateConfig(temperature=temperature, max_tokens=max_tokens, seed=seed),
-        base_url=base_url, timeout=timeout, max_retries=max_retries,
-        max_concurrency=max_concurrency or 32, rpm=rpm,
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        max_concurrency=max_concurrency or 32,
+        rpm=rpm,
         prices=None if price_input is None else Prices(price_input, price_output or 0.0),
     )
     the_model = get_model(model, config)
@@ -76,10 +89,18 @@ def run(
     started = time.perf_counter()
     with open_store(db) as store:
         summary = run_benchmark(
-            bench, the_model, store=store,
-            options=RunOptions(limit=limit, epochs=epochs, max_concurrency=max_concurrency,
-                               label=label, resume=resume, retry_errors=retry_errors,
-                               cache=cache),
+            bench,
+            the_model,
+            store=store,
+            options=RunOptions(
+                limit=limit,
+                epochs=epochs,
+                max_concurrency=max_concurrency,
+                label=label,
+                resume=resume,
+                retry_errors=retry_errors,
+                cache=cache,
+            ),
             observer=ProgressBar(enabled=progress),
         )
     elapsed = time.perf_counter() - started
@@ -93,11 +114,14 @@ def run(
         f"{fmt_cost(summary.cost)} · {elapsed:.1f} s ({rate:.0f}/s)"
     )
     if summary.interrupted:
-        out.print(f"interrupted: finished samples are saved; continue with "
-                  f"--resume {run_record.id}")
+        out.print(
+            f"interrupted: finished samples are saved; continue with --resume {run_record.id}"
+        )
         raise typer.Exit(EXIT_INTERRUPTED)
     if summary.n_errors and not allow_errors:
-        out.print(f"{summary.n_errors} sample(s) errored (see `proctor show {run_record.id}`); "
-                  f"re-run them with --resume {run_record.id} --retry-errors")
+        out.print(
+            f"{summary.n_errors} sample(s) errored (see `proctor show {run_record.id}`); "
+            f"re-run them with --resume {run_record.id} --retry-errors"
+        )
         raise typer.Exit(EXIT_ERRORS)
     raise typer.Exit(EXIT_OK)

@@ -23,15 +23,33 @@ def runs(
         records = store.list_runs(limit=limit, benchmark=benchmark, model=model, label=label)
         headline = {r.id: next(iter(store.get_metrics(r.id)), None) for r in records}
     table = Table(title_justify="left")
-    for column in ("run", "started (UTC)", "benchmark", "model", "label", "status", "scored",
-                   "errors", "headline"):
+    for column in (
+        "run",
+        "started (UTC)",
+        "benchmark",
+        "model",
+        "label",
+        "status",
+        "scored",
+        "errors",
+        "headline",
+    ):
         table.add_column(column)
     for r in records:
         m = headline[r.id]
         started = r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else ""
         head = "" if m is None else f"{m.name} {fmt_float(m.value)}"
-        table.add_row(r.id, started, Text(r.benchmark), Text(r.model_spec), Text(r.label or ""),
-                      r.status, f"{r.n_scored}/{r.n_samples * r.epochs}", str(r.n_errors), head)
+        table.add_row(
+            r.id,
+            started,
+            Text(r.benchmark),
+            Text(r.model_spec),
+            Text(r.label or ""),
+            r.status,
+            f"{r.n_scored}/{r.n_samples * r.epochs}",
+            str(r.n_errors),
+            head,
+        )
     out = console()
     if not records:
         out.print("no runs yet: start one with `proctor run BENCHMARK.yaml --model SPEC`")
@@ -65,10 +83,16 @@ def show(
         ("started", str(r.started_at)),
         ("finished", str(r.finished_at)),
         ("dataset", f"{r.dataset_version} (selection {r.selection_version})"),
-        ("samples", f"{r.n_samples} × {r.epochs} epoch(s); scored {r.n_scored}, "
-                    f"errors {r.n_errors}, from cache {r.n_cached}"),
-        ("tokens", f"in {r.input_tokens if r.input_tokens is not None else 'n/a'}, "
-                   f"out {r.output_tokens if r.output_tokens is not None else 'n/a'}"),
+        (
+            "samples",
+            f"{r.n_samples} × {r.epochs} epoch(s); scored {r.n_scored}, "
+            f"errors {r.n_errors}, from cache {r.n_cached}",
+        ),
+        (
+            "tokens",
+            f"in {r.input_tokens if r.input_tokens is not None else 'n/a'}, "
+            f"out {r.output_tokens if r.output_tokens is not None else 'n/a'}",
+        ),
         ("cost", fmt_cost(r.cost)),
         ("scorers", ", ".join(s.get("signature", s.get("name", "?")) for s in r.scorers)),
         ("git commit", str(r.environment.get("git_commit") or "—")),
@@ -84,13 +108,25 @@ def show(
             if rec.error is not None:
                 verdict = Text(rec.error, style="red")
             else:
-                verdict = Text("; ".join(
-                    f"{s.scorer}={s.value if s.error is None else 'ERROR'}"
-                    + (f" ({clip(s.explanation or s.error, 60)})" if (s.explanation or s.error)
-                       else "")
-                    for s in rec.scores))
-            table.add_row(Text(rec.sample_id), str(rec.epoch), Text(clip(rec.input, 60)),
-                          Text(clip(rec.output, 60)), Text(clip(rec.target, 30)), verdict)
+                verdict = Text(
+                    "; ".join(
+                        f"{s.scorer}={s.value if s.error is None else 'ERROR'}"
+                        + (
+                            f" ({clip(s.explanation or s.error, 60)})"
+                            if (s.explanation or s.error)
+                            else ""
+                        )
+                        for s in rec.scores
+                    )
+                )
+            table.add_row(
+                Text(rec.sample_id),
+                str(rec.epoch),
+                Text(clip(rec.input, 60)),
+                Text(clip(rec.output, 60)),
+                Text(clip(rec.target, 30)),
+                verdict,
+            )
         out.print(table)
 
 
@@ -98,8 +134,11 @@ def _badness(record: object) -> tuple[int, float]:
     """Errors first, then the lowest mean numeric score."""
     if record.error is not None or any(s.error for s in record.scores):  # type: ignore[attr-defined]
         return (0, 0.0)
-    values = [float(s.value) for s in record.scores  # type: ignore[attr-defined]
-              if isinstance(s.value, bool | int | float)]
+    values = [
+        float(s.value)
+        for s in record.scores  # type: ignore[attr-defined]
+        if isinstance(s.value, bool | int | float)
+    ]
     return (1, sum(values) / len(values) if values else 1.0)
 
 

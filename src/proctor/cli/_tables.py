@@ -26,8 +26,9 @@ def metrics_table(metrics: Sequence[MetricValue]) -> Any:
         arrow = "" if m.slice_key is not None else (" ↑" if m.higher_is_better else " ↓")
         ci = "—" if m.ci_low is None else f"[{fmt_float(m.ci_low)}, {fmt_float(m.ci_high)}]"
         style = "bold" if m.slice_key is None else "dim"
-        table.add_row(Text(label + arrow, style=style), fmt_float(m.value), ci,
-                      f"{m.n}/{m.n_total}", m.method)
+        table.add_row(
+            Text(label + arrow, style=style), fmt_float(m.value), ci, f"{m.n}/{m.n_total}", m.method
+        )
     return table
 
 

@@ -5,5 +5,12 @@ from proctor.dataset._dataset import Dataset
 from proctor.dataset._fields import FieldMap
 from proctor.dataset._sample import ChatMessage, Sample
 
-__all__ = ["ChatMessage", "Dataset", "FieldMap", "Sample", "canonical_json", "content_id",
-           "hash_json"]
+__all__ = [
+    "ChatMessage",
+    "Dataset",
+    "FieldMap",
+    "Sample",
+    "canonical_json",
+    "content_id",
+    "hash_json",
+]

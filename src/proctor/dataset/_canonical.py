@@ -42,9 +42,11 @@ def _scalar(value: Any) -> Any:
 def canonical_fields(sample: Sample, *, with_id: bool = True) -> dict[str, Any]:
     """The sample as the plain dict that is hashed."""
     fields: dict[str, Any] = {
-        "input": sample.input if isinstance(sample.input, str)
+        "input": sample.input
+        if isinstance(sample.input, str)
         else [m.to_dict() for m in sample.input],
-        "target": sample.target if sample.target is None or isinstance(sample.target, str)
+        "target": sample.target
+        if sample.target is None or isinstance(sample.target, str)
         else list(sample.target),
         "choices": None if sample.choices is None else list(sample.choices),
         "metadata": {str(k): _scalar(v) for k, v in sample.metadata.items()},

@@ -90,11 +90,13 @@ class Dataset:
     ) -> Dataset:
         """A dataset from in-memory records (dicts mapped by `fields`) or `Sample`s."""
         items = [_as_record(r) for r in records]
-        return cls(ListSource(items, name=name), fields=fields, limit=limit, shuffle=shuffle,
-                   seed=seed)
+        return cls(
+            ListSource(items, name=name), fields=fields, limit=limit, shuffle=shuffle, seed=seed
+        )
 
-    def with_options(self, *, limit: int | None = None, shuffle: bool | None = None,
-                     seed: int | None = None) -> Dataset:
+    def with_options(
+        self, *, limit: int | None = None, shuffle: bool | None = None, seed: int | None = None
+    ) -> Dataset:
         """A copy with another selection; `None` keeps the current setting."""
         return Dataset(
             self.source,
@@ -129,8 +131,9 @@ class Dataset:
             digests += sample_digest(sample)
             locators.append(locator)
             lines.append(line)
-        version = version_of((ids[i], bytes(digests[32 * i : 32 * i + 32]))
-                             for i in range(len(ids)))
+        version = version_of(
+            (ids[i], bytes(digests[32 * i : 32 * i + 32])) for i in range(len(ids))
+        )
         self._index = _Index(ids, bytes(digests), locators, lines, version)
         return self._index
 
@@ -181,9 +184,12 @@ class Dataset:
             yield from self._stream(len(order))
             return
         index = self._scan()
-        for i in order:
-            _, record = self.source.read_at(index.locators[i])
-            yield self.fields.to_sample(record, source=self.source.name, line=index.lines[i])
+        try:
+            for i in order:
+                _, record = self.source.read_at(index.locators[i])
+                yield self.fields.to_sample(record, source=self.source.name, line=index.lines[i])
+        finally:
+            self.source.close()
 
     def _stream(self, count: int) -> Iterator[Sample]:
         if count == 0:
@@ -200,7 +206,10 @@ class Dataset:
             i = index.ids.index(sample_id)
         except ValueError:
             raise DatasetError(f"no sample with id {sample_id!r}", source=self.name) from None
-        _, record = self.source.read_at(index.locators[i])
+        try:
+            _, record = self.source.read_at(index.locators[i])
+        finally:
+            self.source.close()
         return self.fields.to_sample(record, source=self.source.name, line=index.lines[i])
 
     def close(self) -> None:

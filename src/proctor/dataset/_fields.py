@@ -57,8 +57,10 @@ class FieldMap:
 
         raw_input = pick(self.input, "input")
         if raw_input is None:
-            raise fail(f"missing field {self.input or 'input'!r} "
-                       f"(fields present: {', '.join(record)}); map it with `fields: {{input: ...}}`")
+            raise fail(
+                f"missing field {self.input or 'input'!r} "
+                f"(fields present: {', '.join(record)}); map it with `fields: {{input: ...}}`"
+            )
         sample_input = _input(raw_input, fail)
         target = _target(pick(self.target, "target"), fail)
         choices = _choices(self._raw_choices(record, pick), fail)
@@ -70,7 +72,9 @@ class FieldMap:
             if missing:
                 raise fail(f"missing metadata field {missing[0]!r}")
             metadata = {k: record[k] for k in self.metadata}
-        sample = Sample(id="", input=sample_input, target=target, choices=choices, metadata=metadata)
+        sample = Sample(
+            id="", input=sample_input, target=target, choices=choices, metadata=metadata
+        )
         raw_id = pick(self.id, "id")
         if raw_id is None or raw_id == "":
             sample_id = content_id(sample)
@@ -78,8 +82,9 @@ class FieldMap:
             sample_id = str(raw_id)
         else:
             raise fail(f"sample id must be a string or an integer, got {type(raw_id).__name__}")
-        return Sample(id=sample_id, input=sample_input, target=target, choices=choices,
-                      metadata=metadata)
+        return Sample(
+            id=sample_id, input=sample_input, target=target, choices=choices, metadata=metadata
+        )
 
     def _raw_choices(self, record: dict[str, Any], pick: Any) -> Any:
         if isinstance(self.choices, tuple):
@@ -104,10 +109,15 @@ def _input(value: Any, fail: Any) -> str | tuple[ChatMessage, ...]:
     if isinstance(value, list) and value:
         messages = []
         for item in value:
-            if not (isinstance(item, dict) and item.get("role") in _ROLES
-                    and isinstance(item.get("content"), str)):
-                raise fail("chat input must be a list of {role, content} messages with role "
-                           f"one of {', '.join(_ROLES)}")
+            if not (
+                isinstance(item, dict)
+                and item.get("role") in _ROLES
+                and isinstance(item.get("content"), str)
+            ):
+                raise fail(
+                    "chat input must be a list of {role, content} messages with role "
+                    f"one of {', '.join(_ROLES)}"
+                )
             messages.append(ChatMessage(role=item["role"], content=item["content"]))
         return tuple(messages)
     raise fail(f"input must be text or a list of chat messages, got {type(value).__name__}")
@@ -134,8 +144,9 @@ def _choices(value: Any, fail: Any) -> tuple[str, ...] | None:
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
-            raise fail("choices must be a list (in CSV: a JSON list, or map `choices` to "
-                       "several columns)") from None
+            raise fail(
+                "choices must be a list (in CSV: a JSON list, or map `choices` to several columns)"
+            ) from None
     if not isinstance(value, list):
         raise fail(f"choices must be a list, got {type(value).__name__}")
     items = [_text(v) for v in value]

@@ -34,7 +34,7 @@ class Source(Protocol):
 
 def _open_binary(path: Path) -> io.BufferedReader:
     try:
-        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+        return open(path, "rb")
     except FileNotFoundError:
         raise ConfigError("dataset file not found", source=str(path)) from None
     except OSError as exc:
@@ -138,7 +138,9 @@ class CsvSource(_RandomAccess):
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    raise DatasetError(f"malformed CSV: {exc}", source=self.name, line=line) from None
+                    raise DatasetError(
+                        f"malformed CSV: {exc}", source=self.name, line=line
+                    ) from None
                 if values:
                     yield line, start, self._row(values, line)
 

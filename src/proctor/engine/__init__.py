@@ -9,5 +9,11 @@ from proctor.engine._engine import (
 )
 from proctor.engine._retry import Backoff
 
-__all__ = ["Backoff", "Observer", "RunOptions", "RunSummary", "run_benchmark",
-           "run_benchmark_async"]
+__all__ = [
+    "Backoff",
+    "Observer",
+    "RunOptions",
+    "RunSummary",
+    "run_benchmark",
+    "run_benchmark_async",
+]

@@ -40,8 +40,12 @@ def _group(records: Iterator[SampleRecord], counts: RunCounts) -> Iterator[Sampl
     all_errored = True
     for record in records:
         if current is not None and record.sample_id != current.sample_id:
-            yield SampleScores(sample_id=current.sample_id, metadata=current.metadata,
-                               error=all_errored, scores=scores)
+            yield SampleScores(
+                sample_id=current.sample_id,
+                metadata=current.metadata,
+                error=all_errored,
+                scores=scores,
+            )
             scores, all_errored = {}, True
         current = record
         if record.error is None:
@@ -57,16 +61,25 @@ def _group(records: Iterator[SampleRecord], counts: RunCounts) -> Iterator[Sampl
             counts.errors += 1
         for s in record.scores:
             if s.error is None and s.value is not None:
-                scores.setdefault(s.scorer, []).append(Score(
-                    value=s.value, explanation=s.explanation, answer=s.answer,
-                    metadata=s.metadata, source=s.source, annotator=s.annotator))  # type: ignore[arg-type]
+                scores.setdefault(s.scorer, []).append(
+                    Score(
+                        value=s.value,
+                        explanation=s.explanation,
+                        answer=s.answer,
+                        metadata=s.metadata,
+                        source=s.source,
+                        annotator=s.annotator,
+                    )
+                )  # type: ignore[arg-type]
     if current is not None:
-        yield SampleScores(sample_id=current.sample_id, metadata=current.metadata,
-                           error=all_errored, scores=scores)
+        yield SampleScores(
+            sample_id=current.sample_id, metadata=current.metadata, error=all_errored, scores=scores
+        )
 
 
-def run_metrics(store: Store, run: RunRecord, scorers: Sequence[Scorer]
-                ) -> tuple[list[MetricValue], RunCounts]:
+def run_metrics(
+    store: Store, run: RunRecord, scorers: Sequence[Scorer]
+) -> tuple[list[MetricValue], RunCounts]:
     """Compute and store the run's metrics; return them with the run's totals."""
     from proctor.metrics import compute_metrics
 

@@ -22,23 +22,38 @@ def cache_key(model: Model, request: GenerateRequest) -> str:
     change what the model answers.
     """
     payload = json.dumps(
-        [model.spec, request.config.to_dict(), request.input_json(), request.epoch,
-         model.config.options.get("extra_body")],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+        [
+            model.spec,
+            request.config.to_dict(),
+            request.input_json(),
+            request.epoch,
+            model.config.options.get("extra_body"),
+        ],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def output_to_json(output: ModelOutput) -> dict:
-    return {"text": output.text, "input_tokens": output.input_tokens,
-            "output_tokens": output.output_tokens, "finish_reason": output.finish_reason,
-            "extra": output.extra}
+    return {
+        "text": output.text,
+        "input_tokens": output.input_tokens,
+        "output_tokens": output.output_tokens,
+        "finish_reason": output.finish_reason,
+        "extra": output.extra,
+    }
 
 
 def output_from_json(data: dict) -> ModelOutput:
-    return ModelOutput(text=data.get("text", ""), input_tokens=data.get("input_tokens"),
-                       output_tokens=data.get("output_tokens"),
-                       finish_reason=data.get("finish_reason"), extra=data.get("extra") or {})
+    return ModelOutput(
+        text=data.get("text", ""),
+        input_tokens=data.get("input_tokens"),
+        output_tokens=data.get("output_tokens"),
+        finish_reason=data.get("finish_reason"),
+        extra=data.get("extra") or {},
+    )
 
 
 @dataclass(slots=True)
@@ -58,9 +73,16 @@ class ModelCalls:
     the cache when caching is on.
     """
 
-    def __init__(self, model: Model, *, cache: bool, backoff: Backoff,
-                 put_cache: object | None = None, get_cache: object | None = None,
-                 max_concurrency: int | None = None):
+    def __init__(
+        self,
+        model: Model,
+        *,
+        cache: bool,
+        backoff: Backoff,
+        put_cache: object | None = None,
+        get_cache: object | None = None,
+        max_concurrency: int | None = None,
+    ):
         self.model = model
         config = model.config
         self.cache = cache
@@ -85,8 +107,9 @@ class ModelCalls:
     def _count_retry(self, error: ModelError) -> None:
         self.retries += 1
 
-    async def call(self, request: GenerateRequest, *, cached: dict | None = None,
-                   key: str | None = None) -> CallResult:
+    async def call(
+        self, request: GenerateRequest, *, cached: dict | None = None, key: str | None = None
+    ) -> CallResult:
         """Answer `request`: from `cached` (a prefetched cache entry) or from the model."""
         if cached is None and self.cache and self._get_cache is not None:
             key = key or cache_key(self.model, request)

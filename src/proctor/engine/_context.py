@@ -12,8 +12,12 @@ from proctor.model import GenerateRequest, Model, ModelOutput
 class EngineContext:
     """Lets scorers read the run's settings and call other models through the engine."""
 
-    def __init__(self, settings: dict[str, Any], calls_for: Callable[[Model], ModelCalls],
-                 model_for: Callable[[str], Model]):
+    def __init__(
+        self,
+        settings: dict[str, Any],
+        calls_for: Callable[[Model], ModelCalls],
+        model_for: Callable[[str], Model],
+    ):
         self._settings = settings
         self._calls_for = calls_for
         self._model_for = model_for

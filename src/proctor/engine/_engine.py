@@ -13,6 +13,7 @@ flat whatever the dataset's size.
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,27 +94,53 @@ class _Item:
 
 
 def _target_json(sample: Sample) -> Any:
-    return sample.target if sample.target is None or isinstance(sample.target, str) \
+    return (
+        sample.target
+        if sample.target is None or isinstance(sample.target, str)
         else list(sample.target)
+    )
+
+
+def _clean(text: str | None) -> str | None:
+    """Model output is untrusted: a NUL character cannot be stored in every database."""
+    if text is None or "\x00" not in text:
+        return text
+    return text.replace("\x00", "\ufffd")
 
 
 def _score_record(name: str, score: Any) -> ScoreRecord:
     if not isinstance(score, Score):
         return ScoreRecord(name, None, error=f"scorer returned {type(score).__name__}, not Score")
-    return ScoreRecord(name, score.value, score.explanation, score.answer, score.metadata,
-                       score.source, score.annotator)
+    if isinstance(score.value, float) and not math.isfinite(score.value):
+        return ScoreRecord(name, None, error=f"scorer returned a non-finite value {score.value}")
+    return ScoreRecord(
+        name,
+        score.value,
+        _clean(score.explanation),
+        _clean(score.answer),
+        score.metadata,
+        score.source,
+        score.annotator,
+    )
 
 
 def _error_text(exc: BaseException) -> str:
     text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return _clean(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)  # type: ignore[return-value]
 
 
 class Engine:
     """Runs one benchmark against one model into a store. Use `run_benchmark`."""
 
-    def __init__(self, benchmark: Benchmark, model: Model, *, store: Store,
-                 options: RunOptions, observer: Observer | None):
+    def __init__(
+        self,
+        benchmark: Benchmark,
+        model: Model,
+        *,
+        store: Store,
+        options: RunOptions,
+        observer: Observer | None,
+    ):
         self.benchmark = benchmark
         self.model = model
         self.store = store
@@ -122,8 +149,11 @@ class Engine:
         self.dataset = benchmark.dataset.with_options(limit=options.limit)
         self.epochs = options.epochs or benchmark.epochs
         self.generate_config = _merge(benchmark.generation, model.config.generate)
-        cache = options.cache if options.cache is not None else (
-            model.config.cache if model.config.cache is not None else model.cache_by_default)
+        cache = (
+            options.cache
+            if options.cache is not None
+            else (model.config.cache if model.config.cache is not None else model.cache_by_default)
+        )
         self.cache = cache
         self._models: dict[str, Model] = {}
         self._calls: dict[int, ModelCalls] = {}
@@ -137,10 +167,17 @@ class Engine:
         calls = self._calls.get(id(model))
         if calls is None:
             writer = self.writer
-            use_cache = self.cache if model is self.model else (
-                model.config.cache if model.config.cache is not None else model.cache_by_default)
+            use_cache = (
+                self.cache
+                if model is self.model
+                else (
+                    model.config.cache if model.config.cache is not None else model.cache_by_default
+                )
+            )
             calls = ModelCalls(
-                model, cache=use_cache, backoff=self.options.backoff,
+                model,
+                cache=use_cache,
+                backoff=self.options.backoff,
                 put_cache=None if writer is None else writer.put_cache,
                 get_cache=self._cache_lookup,
                 max_concurrency=self.options.max_concurrency if model is self.model else None,
@@ -175,10 +212,13 @@ class Engine:
                 raise ConfigError(
                     f"run {run.id} is {run.benchmark} at task version {run.task_version}; this "
                     f"benchmark is {bench.name} at {bench.task_version}: it cannot be resumed with "
-                    "a different benchmark, dataset or prompt")
+                    "a different benchmark, dataset or prompt"
+                )
             if run.model_spec != self.model.spec:
-                raise ConfigError(f"run {run.id} was run with {run.model_spec}, not "
-                                  f"{self.model.spec}; resume it with the same --model")
+                raise ConfigError(
+                    f"run {run.id} was run with {run.model_spec}, not "
+                    f"{self.model.spec}; resume it with the same --model"
+                )
             self.epochs = run.epochs
             self.dataset = bench.dataset.with_options(limit=run.n_samples)
             self.store.update_run(run.id, status="running", finished_at=None)
@@ -214,12 +254,17 @@ class Engine:
 
         run, finished = self._open_run()
         total = len(self.dataset) * self.epochs
-        skipped = sum(1 for has_error in finished.values()
-                      if not (has_error and self.options.retry_errors))
+        skipped = sum(
+            1 for has_error in finished.values() if not (has_error and self.options.retry_errors)
+        )
         self.writer = writer = StoreWriter(self.store)
-        settings = {"benchmark": self.benchmark.name, "task_version": run.task_version,
-                    "model": self.model.spec, "generate": self.generate_config.to_dict(),
-                    "run_id": run.id}
+        settings = {
+            "benchmark": self.benchmark.name,
+            "task_version": run.task_version,
+            "model": self.model.spec,
+            "generate": self.generate_config.to_dict(),
+            "run_id": run.id,
+        }
         self.ctx = EngineContext(settings, self._calls_for, self._model_for)
         calls = self._calls_for(self.model)
         if self.observer is not None:
@@ -245,8 +290,9 @@ class Engine:
             self.observer.finish(summary)
         return summary
 
-    async def _produce(self, queue: asyncio.Queue, finished: dict[tuple[str, int], bool],
-                       n_workers: int) -> None:
+    async def _produce(
+        self, queue: asyncio.Queue, finished: dict[tuple[str, int], bool], n_workers: int
+    ) -> None:
         chunk: list[_Item] = []
         retry = self.options.retry_errors
         for position, sample in enumerate(self.dataset):
@@ -301,8 +347,12 @@ class Engine:
     async def _process(self, item: _Item, calls: ModelCalls) -> SampleRecord:
         sample = item.sample
         record = SampleRecord(
-            run_id=self.ctx.settings["run_id"], sample_id=sample.id, epoch=item.epoch,
-            position=item.position, input=item.request.input_json(), target=_target_json(sample),
+            run_id=self.ctx.settings["run_id"],
+            sample_id=sample.id,
+            epoch=item.epoch,
+            position=item.position,
+            input=item.request.input_json(),
+            target=_target_json(sample),
             choices=None if sample.choices is None else list(sample.choices),
             metadata=sample.metadata,
         )
@@ -314,7 +364,7 @@ class Engine:
             record.error = _error_text(exc)
             return record
         output = result.output
-        record.output = output.text
+        record.output = _clean(output.text)
         record.output_extra = output.extra
         record.latency_ms = result.latency_ms
         record.input_tokens = output.input_tokens
@@ -330,8 +380,7 @@ class Engine:
             return [await self._score_one(scorers[0], sample, output)]
         return list(await asyncio.gather(*(self._score_one(s, sample, output) for s in scorers)))
 
-    async def _score_one(self, scorer: Scorer, sample: Sample, output: ModelOutput
-                         ) -> ScoreRecord:
+    async def _score_one(self, scorer: Scorer, sample: Sample, output: ModelOutput) -> ScoreRecord:
         try:
             return _score_record(scorer.name, await scorer(sample, output, self.ctx))
         except asyncio.CancelledError:
@@ -343,8 +392,9 @@ class Engine:
         for model in self._models.values():
             await model.aclose()
 
-    def _finish(self, run: RunRecord, total: int, skipped: int, interrupted: bool,
-                model_calls: int) -> RunSummary:
+    def _finish(
+        self, run: RunRecord, total: int, skipped: int, interrupted: bool, model_calls: int
+    ) -> RunSummary:
         from proctor.engine._aggregate import run_metrics
 
         metrics, counts = run_metrics(self.store, run, self.benchmark.scorers)
@@ -360,9 +410,18 @@ class Engine:
         }
         self.store.update_run(run.id, **fields)
         run = self.store.get_run(run.id)
-        return RunSummary(run=run, metrics=metrics, total=total, processed=self.processed,
-                          skipped=skipped, n_errors=counts.errors, n_cached=self.n_cached,
-                          cost=self.cost, model_calls=model_calls, interrupted=interrupted)
+        return RunSummary(
+            run=run,
+            metrics=metrics,
+            total=total,
+            processed=self.processed,
+            skipped=skipped,
+            n_errors=counts.errors,
+            n_cached=self.n_cached,
+            cost=self.cost,
+            model_calls=model_calls,
+            interrupted=interrupted,
+        )
 
 
 def _merge(defaults: GenerateConfig, override: GenerateConfig) -> GenerateConfig:
@@ -380,25 +439,36 @@ def _config_record(model: Model, generate: GenerateConfig, cache: bool) -> dict[
     return record
 
 
-async def run_benchmark_async(benchmark: Benchmark, model: Model, *, store: Store,
-                              options: RunOptions | None = None,
-                              observer: Observer | None = None) -> RunSummary:
+async def run_benchmark_async(
+    benchmark: Benchmark,
+    model: Model,
+    *,
+    store: Store,
+    options: RunOptions | None = None,
+    observer: Observer | None = None,
+) -> RunSummary:
     """Run `benchmark` against `model`, writing every finished sample to `store`."""
-    engine = Engine(benchmark, model, store=store, options=options or RunOptions(),
-                    observer=observer)
+    engine = Engine(
+        benchmark, model, store=store, options=options or RunOptions(), observer=observer
+    )
     try:
         return await engine.run()
     finally:
         await model.aclose()
 
 
-def run_benchmark(benchmark: Benchmark, model: Model | str, *, store: Store | None = None,
-                  options: RunOptions | None = None, observer: Observer | None = None
-                  ) -> RunSummary:
+def run_benchmark(
+    benchmark: Benchmark,
+    model: Model | str,
+    *,
+    store: Store | None = None,
+    options: RunOptions | None = None,
+    observer: Observer | None = None,
+) -> RunSummary:
     """Run a benchmark to completion (blocking). `model` may be a spec string.
 
-        summary = run_benchmark(load_benchmark("bench.yaml"), "openai:gpt-4o-mini")
-        for m in summary.metrics: print(m.name, m.value, m.ci_low, m.ci_high)
+    summary = run_benchmark(load_benchmark("bench.yaml"), "openai:gpt-4o-mini")
+    for m in summary.metrics: print(m.name, m.value, m.ci_low, m.ci_high)
     """
     from proctor.model import get_model
     from proctor.store import Store
@@ -408,8 +478,9 @@ def run_benchmark(benchmark: Benchmark, model: Model | str, *, store: Store | No
     owned = store is None
     store = store or Store()
     try:
-        return asyncio.run(run_benchmark_async(benchmark, model, store=store, options=options,
-                                               observer=observer))
+        return asyncio.run(
+            run_benchmark_async(benchmark, model, store=store, options=options, observer=observer)
+        )
     finally:
         if owned:
             store.close()

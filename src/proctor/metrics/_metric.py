@@ -48,8 +48,9 @@ class MetricValue:
         return {k: getattr(self, k) for k in self.__slots__}
 
 
-def metric_name(scorer: str, metric: str, slice_key: str | None = None,
-                slice_value: str | None = None) -> str:
+def metric_name(
+    scorer: str, metric: str, slice_key: str | None = None, slice_value: str | None = None
+) -> str:
     """The stable name of a figure.
 
     >>> metric_name("exact_match", "mean", "topic", "billing")
@@ -74,8 +75,9 @@ class Metric(ABC):
         """The metric over the samples whose statistics are `stats`."""
 
     @abstractmethod
-    def summarize(self, stats: Sequence[Any], clusters: Sequence[str] | None = None
-                  ) -> tuple[float | None, float | None, float | None, float | None, str]:
+    def summarize(
+        self, stats: Sequence[Any], clusters: Sequence[str] | None = None
+    ) -> tuple[float | None, float | None, float | None, float | None, str]:
         """`(value, ci_low, ci_high, stderr, method)` with a 95% interval.
 
         `clusters`, when given, holds each sample's cluster key in the same

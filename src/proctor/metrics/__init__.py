@@ -1,0 +1,24 @@
+"""Metrics: aggregate per-sample statistics into figures with confidence intervals."""
+
+from proctor.metrics._aggregate import SampleScores, compute_metrics
+from proctor.metrics._intervals import (
+    clustered_interval,
+    clustered_stderr,
+    t_interval,
+    wilson_interval,
+)
+from proctor.metrics._mean import mean
+from proctor.metrics._metric import Metric, MetricValue, metric_name
+
+__all__ = [
+    "Metric",
+    "MetricValue",
+    "SampleScores",
+    "clustered_interval",
+    "clustered_stderr",
+    "compute_metrics",
+    "mean",
+    "metric_name",
+    "t_interval",
+    "wilson_interval",
+]
