@@ -1,4 +1,4 @@
-"""The live progress bar of `proctor run`: done/total, rate, errors, cache hits, ETA."""
+"""The live progress of `proctor run`: done/total, rate, errors, cache hits, ETA."""
 
 from __future__ import annotations
 
@@ -9,23 +9,42 @@ if TYPE_CHECKING:
     from proctor.engine import RunSummary
     from proctor.store import RunRecord, SampleRecord
 
+_LOG_EVERY = 10.0  # seconds between progress lines when stderr is not a terminal
+
 
 class ProgressBar:
-    """An engine `Observer` drawing a Rich progress bar on stderr.
+    """An engine `Observer` reporting progress on stderr.
 
-    The engine calls `advance` once per sample; Rich redraws on its own
-    thread a few times per second, so a fast run is not slowed by drawing.
+    On a terminal it draws a Rich progress bar, redrawn by Rich's own thread a
+    few times per second, so a fast run is not slowed by drawing. Elsewhere
+    (CI logs, pipes) it prints one plain line every ten seconds.
     """
 
     def __init__(self, *, enabled: bool = True):
         self.enabled = enabled
         self.errors = 0
         self.cached = 0
+        self.done = 0
+        self.total = 0
         self._progress: Any = None
         self._task: Any = None
+        self._console: Any = None
         self._started = 0.0
+        self._next_log = 0.0
+        self._skipped = 0
 
     def start(self, run: RunRecord, total: int, skipped: int) -> None:
+        from proctor.cli._common import console
+
+        self._started = time.perf_counter()
+        self._next_log = self._started + _LOG_EVERY
+        self.total = total
+        self.done = self._skipped = skipped
+        if not self.enabled:
+            return
+        self._console = console(stderr=True)
+        if not self._console.is_terminal:
+            return
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -34,11 +53,6 @@ class ProgressBar:
             TimeRemainingColumn,
         )
 
-        from proctor.cli._common import console
-
-        self._started = time.perf_counter()
-        if not self.enabled:
-            return
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -48,9 +62,8 @@ class ProgressBar:
             TextColumn("cached {task.fields[cached]}"),
             TextColumn("ETA"),
             TimeRemainingColumn(),
-            console=console(stderr=True),
+            console=self._console,
             refresh_per_second=5,
-            transient=False,
         )
         self._progress.start()
         self._task = self._progress.add_task(
@@ -61,22 +74,32 @@ class ProgressBar:
             errors=0,
             cached=0,
         )
-        self._done = 0
 
     def advance(self, record: SampleRecord) -> None:
+        self.done += 1
         if record.error is not None or any(s.error for s in record.scores):
             self.errors += 1
         if record.cached:
             self.cached += 1
+        if not self.enabled:
+            return
+        now = time.perf_counter()
         if self._progress is not None:
-            self._done += 1
-            elapsed = time.perf_counter() - self._started
+            elapsed = now - self._started
             self._progress.update(
                 self._task,
                 advance=1,
                 errors=self.errors,
                 cached=self.cached,
-                rate=f"{self._done / elapsed:.1f}" if elapsed > 0 else "0",
+                rate=f"{(self._progress.tasks[0].completed + 1) / elapsed:.1f}"
+                if elapsed > 0
+                else "0",
+            )
+        elif now >= self._next_log:
+            self._next_log = now + _LOG_EVERY
+            self._console.print(
+                f"{self.done}/{self.total} done · errors {self.errors} · cached {self.cached} · "
+                f"{now - self._started:.0f} s"
             )
 
     def finish(self, summary: RunSummary) -> None:

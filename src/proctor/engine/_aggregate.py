@@ -55,6 +55,8 @@ def _group(records: Iterator[SampleRecord], counts: RunCounts) -> Iterator[Sampl
             counts.output_tokens = _add(counts.output_tokens, record.output_tokens)
             if record.cached:
                 counts.cached += 1
+                # a cached answer costs nothing, but with known prices that is $0, not n/a
+                counts.cost = _add(counts.cost, None if record.cost is None else 0.0)
             else:
                 counts.cost = _add(counts.cost, record.cost)
         if record.error is not None or any(s.error for s in record.scores):

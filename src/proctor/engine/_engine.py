@@ -339,8 +339,8 @@ class Engine:
                 self.n_errors += 1
             if record.cached:
                 self.n_cached += 1
-            elif record.cost is not None:
-                self.cost = (self.cost or 0.0) + record.cost
+            if record.cost is not None:
+                self.cost = (self.cost or 0.0) + (0.0 if record.cached else record.cost)
             if observer is not None:
                 observer.advance(record)
 
