@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from proctor.benchmark import Benchmark, FewShot, PromptTemplate, load_benchmark
+from proctor.benchmark import Benchmark, PromptTemplate, load_benchmark
 from proctor.dataset import ChatMessage, Dataset, FieldMap, Sample
 from proctor.errors import ConfigError, TemplateError
 from proctor.model import GenerateConfig

@@ -16,7 +16,7 @@ from proctor.scorer import Score, scorer
 from proctor.store import Store
 
 sys.path.insert(0, str(Path(__file__).parent))
-import judge_apps  # noqa: E402
+import judge_apps
 
 
 @scorer("judged")
