@@ -154,3 +154,11 @@ def test_a_large_file_streams_in_file_order(tmp_path: Path) -> None:
     assert len(ds) == 20_000
     it = iter(ds)
     assert next(it).id == "0"
+
+
+def test_a_new_selection_does_not_read_the_source_again(tmp_path: Path) -> None:
+    ds = Dataset.from_file(write_jsonl(tmp_path / "d.jsonl", ROWS), fields=FIELDS)
+    version = ds.version
+    (tmp_path / "d.jsonl").write_text("")  # a second read would now find nothing
+    limited = ds.with_options(limit=2)
+    assert limited.version == version and len(limited) == 2

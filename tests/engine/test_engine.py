@@ -253,3 +253,17 @@ async def test_nul_characters_and_non_finite_scores_are_stored_safely(store: Sto
     rows = list(store.iter_samples(summary.run.id))
     assert all(r.output == "a\ufffdb" for r in rows)
     assert all("non-finite" in next(s for s in r.scores if s.scorer == "nan").error for r in rows)
+
+
+async def test_a_first_run_looks_each_answer_up_in_the_cache_once(store: Store,
+                                                                 monkeypatch) -> None:
+    lookups: list[int] = []
+    original = Store.cache_get_many
+
+    def counting(self, keys):
+        lookups.append(len(keys))
+        return original(self, keys)
+
+    monkeypatch.setattr(Store, "cache_get_many", counting)
+    await run(bench(20), ScriptedModel(), store)
+    assert sum(lookups) == 20

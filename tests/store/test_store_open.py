@@ -32,12 +32,33 @@ def test_empty_database_is_migrated_to_head(empty_url: str) -> None:
 
 
 def test_migrated_schema_matches_the_table_metadata(empty_url: str) -> None:
+    """New stores are created from the table metadata; the migrations must build the same."""
+    from alembic import command
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
 
-    with Store(empty_url) as store, store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
-    assert diff == []
+    engine = create_engine(resolve_url(empty_url))
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "head")
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+            version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    finally:
+        engine.dispose()
+    assert diff == [] and version == SCHEMA_HEAD
+
+
+def test_creating_a_new_store_does_not_import_alembic(tmp_path: Path) -> None:
+    code = textwrap.dedent(f"""
+        import sys
+        from proctor.store import Store
+        Store("sqlite:///{tmp_path / 'new.db'}").close()
+        print("alembic" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_reopening_a_migrated_database_does_not_import_alembic(tmp_path: Path) -> None:

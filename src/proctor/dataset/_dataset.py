@@ -97,14 +97,20 @@ class Dataset:
     def with_options(
         self, *, limit: int | None = None, shuffle: bool | None = None, seed: int | None = None
     ) -> Dataset:
-        """A copy with another selection; `None` keeps the current setting."""
-        return Dataset(
+        """A copy with another selection; `None` keeps the current setting.
+
+        The copy shares what the first pass over the source learned, so the
+        source is not read again.
+        """
+        copy = Dataset(
             self.source,
             fields=self.fields,
             limit=self.limit if limit is None else limit,
             shuffle=self.shuffle if shuffle is None else shuffle,
             seed=self.seed if seed is None else seed,
         )
+        copy._index = self._index
+        return copy
 
     @property
     def name(self) -> str:

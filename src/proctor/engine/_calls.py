@@ -110,9 +110,13 @@ class ModelCalls:
     async def call(
         self, request: GenerateRequest, *, cached: dict | None = None, key: str | None = None
     ) -> CallResult:
-        """Answer `request`: from `cached` (a prefetched cache entry) or from the model."""
-        if cached is None and self.cache and self._get_cache is not None:
-            key = key or cache_key(self.model, request)
+        """Answer `request`: from the cache or from the model.
+
+        A `key` given by the caller means the cache was already consulted for it
+        (the engine looks up whole chunks at once) and `cached` holds the answer.
+        """
+        if key is None and self.cache and self._get_cache is not None:
+            key = cache_key(self.model, request)
             cached = self._get_cache(key)  # type: ignore[operator]
         if cached is not None:
             output = output_from_json(cached["output"])

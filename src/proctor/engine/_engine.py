@@ -146,6 +146,7 @@ class Engine:
         self.store = store
         self.options = options
         self.observer = observer
+        _ = benchmark.dataset.version  # one pass over the source, shared with the copy below
         self.dataset = benchmark.dataset.with_options(limit=options.limit)
         self.epochs = options.epochs or benchmark.epochs
         self.generate_config = _merge(benchmark.generation, model.config.generate)

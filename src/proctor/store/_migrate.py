@@ -1,7 +1,11 @@
 """Bring a store's schema to `SCHEMA_HEAD` when it is opened.
 
-The common case, a database already at the head, costs one small query:
-Alembic (slow to import) is loaded only when the recorded revision differs.
+The common case, a database already at the head, costs one small query.
+A new, empty database gets the head schema straight from the table
+definitions and is stamped with `SCHEMA_HEAD`, as Alembic's documentation
+recommends for new databases (a test checks that this schema and the
+migrated one are the same). Alembic, slow to import, is loaded only to
+upgrade a database at an older revision.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from proctor.errors import StoreError
 from proctor.store._engine import mask_url
-from proctor.store._schema import SCHEMA_HEAD
+from proctor.store._schema import SCHEMA_HEAD, metadata
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -57,6 +61,8 @@ def ensure_schema(engine: Engine) -> None:
     if revisions == {SCHEMA_HEAD}:
         return
     try:
+        if not revisions and _create_fresh(engine):
+            return
         _upgrade(engine, revisions)
     except StoreError:
         raise
@@ -68,13 +74,38 @@ def ensure_schema(engine: Engine) -> None:
         raise StoreError(f"cannot migrate store {where}: {_reason(exc)}") from exc
 
 
+def _lock(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+
+
+def _create_fresh(engine: Engine) -> bool:
+    """Create the head schema in a database without tables; False if it has some."""
+    from sqlalchemy import inspect
+
+    with engine.begin() as connection:
+        _lock(connection)
+        if inspect(connection).get_table_names():
+            return False
+        metadata.create_all(connection)
+        connection.execute(
+            text(
+                "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": SCHEMA_HEAD}
+        )
+    return True
+
+
 def _upgrade(engine: Engine, revisions: set[str]) -> None:
     from alembic import command
     from alembic.script import ScriptDirectory
 
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        _lock(connection)
         config = alembic_config(connection)
         known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
         unknown = revisions - known
