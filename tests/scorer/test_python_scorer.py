@@ -121,7 +121,7 @@ def test_a_module_that_fails_on_import_names_the_ref(write_module) -> None:
 
 @pytest.mark.parametrize("ref", ["python:", "python:module_only", "python::fn"])
 def test_a_malformed_ref_is_a_config_error(ref: str) -> None:
-    with pytest.raises(ConfigError, match=r"expected python:package\.module:function"):
+    with pytest.raises(ConfigError, match=r"not of the form python:package\.module:function"):
         python_scorer(ref)
 
 

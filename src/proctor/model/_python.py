@@ -25,12 +25,12 @@ an app can mark its own failures retryable.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
+from proctor._imports import import_object
 from proctor.errors import ConfigError, ModelError
 from proctor.model._types import GenerateRequest, ModelConfig, ModelOutput
 
@@ -141,25 +141,9 @@ class PythonModel:
 
 def _import_function(ref: str) -> Callable[..., Any]:
     """`package.module:function` (or `module:Class.method`) to the callable it names."""
-    module_name, sep, attr_path = ref.partition(":")
-    if not sep or not module_name or not attr_path:
-        raise ConfigError(f"python model {ref!r} is not of the form python:package.module:function")
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except Exception as exc:
-        raise ConfigError(
-            f"python model {ref!r}: cannot import module {module_name!r}: "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
-    for part in attr_path.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise ConfigError(
-                f"python model {ref!r}: {module_name!r} has no attribute {attr_path!r}"
-            ) from None
+    obj = import_object(ref, what=f"python model {ref!r}")
     if not callable(obj):
-        raise ConfigError(f"python model {ref!r}: {attr_path!r} is not callable")
+        raise ConfigError(f"python model {ref!r}: {ref.partition(':')[2]!r} is not callable")
     return obj
 
 

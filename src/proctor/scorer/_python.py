@@ -23,12 +23,12 @@ it is then used as is, under the `python:` name.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import inspect
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from proctor._imports import import_object
 from proctor.errors import ConfigError, ScorerError
 from proctor.scorer._score import Score, ScoreContext, Scorer
 
@@ -44,21 +44,7 @@ _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_O
 
 def _load(name: str) -> Any:
     """The object `name` (`python:pkg.mod:attr`) points at; `ConfigError` if it does not resolve."""
-    module_name, sep, attr = name.removeprefix(PYTHON_PREFIX).partition(":")
-    if not sep or not module_name or not attr:
-        raise ConfigError(f"scorer {name!r}: expected python:package.module:function")
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except Exception as exc:
-        raise ConfigError(f"scorer {name!r}: cannot import {module_name!r}: {exc}") from exc
-    for part in attr.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise ConfigError(
-                f"scorer {name!r}: {module_name!r} has no attribute {attr!r}"
-            ) from None
-    return obj
+    return import_object(name.removeprefix(PYTHON_PREFIX), what=f"scorer {name!r}")
 
 
 def _arity(fn: Callable[..., Any], name: str) -> int:
