@@ -194,3 +194,50 @@ def test_inline_samples_in_yaml(tmp_path: Path) -> None:
     )
     bench = load_benchmark(path)
     assert [s.target for s in bench.dataset] == ["4", "6"]
+
+
+def test_inline_sample_values_are_read_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "inline.yaml"
+    path.write_text(
+        "name: inline\ndataset:\n  samples:\n"
+        "    - {input: 'Is it open?', target: no, zip: 02134, at: 12:30, v: 1.10, n: null}\n"
+        "scorers: [exact_match]\nepochs: 2\n"
+    )
+    bench = load_benchmark(path)
+    sample = next(iter(bench.dataset))
+    assert sample.target == "no"
+    assert sample.metadata == {"zip": "02134", "at": "12:30", "v": "1.10"}
+    assert bench.epochs == 2  # configuration keeps its types
+
+
+def test_fewshot_goes_into_the_first_user_turn_of_chat_prompts(folder: Path) -> None:
+    bench = load_benchmark(yaml_benchmark(folder, "fewshot: {n: 2}\n"))
+    bench.prompt = PromptTemplate(
+        messages=(ChatMessage("system", "Add."), ChatMessage("user", "{{ input }}"))
+    )
+    rendered = bench.render(next(iter(bench.dataset)))
+    assert rendered[0] == ChatMessage("system", "Add.")
+    assert rendered[1].role == "user" and rendered[1].content.count("What is") == 3
+    assert rendered[1].content.endswith("What is 0+0?")
+
+
+def test_fewshot_is_prepended_unless_a_template_really_uses_it(folder: Path) -> None:
+    bench = load_benchmark(yaml_benchmark(folder, "fewshot: {n: 2}\n"))
+    bench.prompt = PromptTemplate(template="{# fewshot #}Q: {{ input }}")
+    assert bench.render(next(iter(bench.dataset))).count("What is") == 3
+    placed = PromptTemplate(template="Q: {{ input }}\nExamples:\n{{ fewshot }}")
+    bench.prompt = placed
+    assert bench.render(next(iter(bench.dataset))).startswith("Q: What is 0+0?\nExamples:")
+
+
+def test_template_syntax_errors_name_the_file_once_and_the_line(folder: Path) -> None:
+    path = folder / "bad.yaml"
+    path.write_text(
+        "name: x\ndataset: {path: q.jsonl, fields: {input: question}}\n"
+        "prompt:\n  template: '{{ input '\nscorers: [exact_match]\n"
+    )
+    with pytest.raises(TemplateError) as err:
+        load_benchmark(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}:4: prompt.template: template error")
+    assert message.count(str(path)) == 1

@@ -165,3 +165,45 @@ def test_missing_benchmark_file_and_unknown_model_prefix(proctor, tmp_path: Path
 def test_unknown_run_id_is_a_user_error(proctor) -> None:
     result = proctor("show", "doesnotexist")
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_unwritable_paths_are_user_errors(proctor, tmp_path: Path) -> None:
+    small_benchmark(tmp_path)
+    run_id = run_id_of(proctor("run", "bench.yaml", "--model", "python:app:answer").stdout)
+    for args in (
+        ("export", run_id, "-o", str(tmp_path / "missing" / "x.csv")),
+        ("export", run_id, "-o", str(tmp_path)),
+        ("init", "/proc/no/such/place"),
+        ("runs", "--db", "sqlite:////proc/no/such/place/p.db"),
+    ):
+        result = proctor(*args)
+        assert result.returncode == 2, args
+        assert "Traceback" not in result.stderr and result.stderr.startswith("error: ")
+
+
+def test_out_of_range_options_are_usage_errors(proctor, tmp_path: Path) -> None:
+    small_benchmark(tmp_path)
+    for option in (("--timeout", "0"), ("--rpm", "-5"), ("--price-input", "-1")):
+        result = proctor("run", "bench.yaml", "--model", "python:app:answer", *option)
+        assert result.returncode == 2, option
+        assert "Traceback" not in result.stderr
+
+
+def test_markup_in_names_is_printed_as_text(proctor, tmp_path: Path) -> None:
+    small_benchmark(tmp_path)
+    write(
+        tmp_path / "bench.yaml",
+        'name: "[bold]x[/]"\ndataset: {path: q.jsonl}\n'
+        'scorers:\n  - {name: exact_match, as: "[/]m"}\n',
+    )
+    proctor("run", "bench.yaml", "--model", "python:app:answer", "--label", "[red]l")
+    listing = proctor("runs")
+    assert listing.returncode == 0, listing.stderr
+    assert "[bold]x[/]" in listing.stdout and "[/]m/mean" in listing.stdout
+
+
+def test_a_long_error_stays_on_one_line(proctor, tmp_path: Path) -> None:
+    deep = tmp_path / ("a-rather-long-folder-name-" * 4)
+    deep.mkdir()
+    result = proctor("run", str(deep / "missing-benchmark.yaml"), "--model", "python:x:y")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1

@@ -255,8 +255,9 @@ async def test_nul_characters_and_non_finite_scores_are_stored_safely(store: Sto
     assert all("non-finite" in next(s for s in r.scores if s.scorer == "nan").error for r in rows)
 
 
-async def test_a_first_run_looks_each_answer_up_in_the_cache_once(store: Store,
-                                                                 monkeypatch) -> None:
+async def test_a_first_run_looks_each_answer_up_in_the_cache_once(
+    store: Store, monkeypatch
+) -> None:
     lookups: list[int] = []
     original = Store.cache_get_many
 
@@ -267,3 +268,111 @@ async def test_a_first_run_looks_each_answer_up_in_the_cache_once(store: Store,
     monkeypatch.setattr(Store, "cache_get_many", counting)
     await run(bench(20), ScriptedModel(), store)
     assert sum(lookups) == 20
+
+
+async def test_resume_refuses_other_generation_settings_and_run_options(store: Store) -> None:
+    from proctor.model import GenerateConfig
+
+    first = await run(bench(), ScriptedModel(), store)
+    hotter = ScriptedModel(config=ModelConfig(generate=GenerateConfig(temperature=0.9)))
+    with pytest.raises(ConfigError, match="mix two configurations"):
+        await run(bench(), hotter, store, resume=first.run.id)
+    for option in ({"limit": 5}, {"epochs": 2}, {"label": "x"}):
+        with pytest.raises(ConfigError, match="cannot change a run being resumed"):
+            await run(bench(), ScriptedModel(), store, resume=first.run.id, **option)
+
+
+async def test_resume_refuses_changed_scorers(store: Store) -> None:
+    first = await run(bench(), ScriptedModel(), store)
+    other = bench(scorers=[resolve_scorer("exact_match", {"ignore_case": False})])
+    with pytest.raises(ConfigError, match="scorers have changed"):
+        await run(other, ScriptedModel(), store, resume=first.run.id)
+
+
+async def test_a_sample_whose_prompt_cannot_render_is_an_error_on_that_sample(
+    store: Store,
+) -> None:
+    b = bench(6, template="{{ metadata.group }} {{ input }}")
+    b.dataset = Dataset.from_records(
+        [
+            {"id": f"s{i}", "input": f"question {i}", "target": str(i), "topic": "t"}
+            | ({} if i == 3 else {"group": "g"})
+            for i in range(6)
+        ]
+    )
+    model = ScriptedModel()
+    summary = await run(b, model, store)
+    rows = {r.sample_id: r for r in store.iter_samples(summary.run.id)}
+    assert "TemplateError" in rows["s3"].error and "'s3'" in rows["s3"].error
+    assert ("s3", 0) not in model.calls and len(model.calls) == 5
+    assert summary.run.status == "finished" and summary.n_errors == 1
+
+
+async def test_retry_errors_reruns_samples_whose_scorer_failed(store: Store) -> None:
+    state = {"broken": True}
+
+    @scorer("flaky_check")
+    def flaky_check():
+        async def score(sample, output, ctx):
+            if state["broken"] and sample.id == "s001":
+                raise RuntimeError("scorer bug")
+            return Score(True)
+
+        return score
+
+    first = await run(bench(scorers=[flaky_check()]), ScriptedModel(), store)
+    assert first.n_errors == 1
+    state["broken"] = False
+    again = ScriptedModel()
+    fixed = await run(
+        bench(scorers=[flaky_check()]), again, store, resume=first.run.id, retry_errors=True
+    )
+    # only s001 is processed again; its answer comes from the cache, the model was fine
+    assert fixed.processed == 1 and fixed.n_cached == 1 and again.calls == []
+    assert fixed.n_errors == 0
+    (row,) = [r for r in store.iter_samples(first.run.id) if r.sample_id == "s001"]
+    assert row.scores[0].error is None and row.scores[0].value is True
+
+
+async def test_answers_from_another_endpoint_are_not_reused(store: Store) -> None:
+    one = ScriptedModel()
+    one.endpoint = "http://127.0.0.1:1111/v1/chat/completions"
+    await run(bench(), one, store)
+    other = ScriptedModel()
+    other.endpoint = "http://127.0.0.1:2222/v1/chat/completions"
+    await run(bench(), other, store)
+    assert len(other.calls) == 20
+    same = ScriptedModel()
+    same.endpoint = one.endpoint
+    await run(bench(), same, store)
+    assert same.calls == []
+
+
+async def test_every_attempt_waits_for_the_rate_limiter(store: Store, monkeypatch) -> None:
+    from proctor.engine._limits import RateLimiter
+
+    acquired = []
+
+    async def count(self) -> None:
+        acquired.append(1)
+
+    monkeypatch.setattr(RateLimiter, "acquire", count)
+    model = ScriptedModel(
+        failures={"s001": [ModelError("503", retryable=True)] * 2}, config=ModelConfig(rpm=6000)
+    )
+    await run(bench(5), model, store)
+    assert len(acquired) == len(model.calls) == 7
+
+
+async def test_an_empty_selection_is_a_user_error(store: Store) -> None:
+    with pytest.raises(ConfigError, match="nothing to run"):
+        await run(bench(5), ScriptedModel(), store, limit=0)
+
+
+async def test_slice_and_cluster_keys_must_exist_in_the_data(store: Store) -> None:
+    b = bench(4)
+    b.slices = ("topc",)
+    with pytest.raises(ConfigError, match=r"slice key 'topc' is in no sample's metadata.*topic"):
+        await run(b, ScriptedModel(), store)
+    with pytest.raises(ConfigError, match="cluster key 'grp'"):
+        await run(bench(4, cluster="grp"), ScriptedModel(), store)

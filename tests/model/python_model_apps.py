@@ -71,3 +71,32 @@ def inline_thread_name(prompt: str) -> str:
 
 
 not_callable = "a string"
+
+
+class Gate:
+    """Holds every caller until `target` calls are inside at once (or `timeout` passes)."""
+
+    def __init__(self) -> None:
+        self.reset(1)
+
+    def reset(self, target: int, timeout: float = 5.0) -> None:
+        self.lock = threading.Lock()
+        self.active = 0
+        self.peak = 0
+        self.target = target
+        self.timeout = timeout
+        self.all_in = threading.Event()
+
+    def __call__(self, prompt: str) -> str:
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+            if self.active >= self.target:
+                self.all_in.set()
+        self.all_in.wait(self.timeout)
+        with self.lock:
+            self.active -= 1
+        return threading.current_thread().name
+
+
+gate = Gate()

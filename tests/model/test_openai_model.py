@@ -273,3 +273,33 @@ def test_importing_proctor_model_does_not_import_aiohttp() -> None:
     code = "import sys, proctor.model; print('aiohttp' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_endpoint_is_the_chat_completions_url_without_credentials_or_query() -> None:
+    model = OpenAIModel(
+        "m", ModelConfig(base_url="https://ann:hunter2@llm.example.com:8443/v1/?api-key=k1")
+    )
+    assert model.endpoint == "https://llm.example.com:8443/v1/chat/completions"
+    assert "hunter2" not in repr(model) and "k1" not in repr(model)
+    with pytest.raises(AttributeError):
+        model.endpoint = "http://elsewhere/v1"  # type: ignore[misc]
+
+
+def test_endpoint_of_a_plain_url_is_the_url_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    model = OpenAIModel("m", ModelConfig())
+    assert model.endpoint == model.url == "https://api.openai.com/v1/chat/completions"
+
+
+async def test_query_string_follows_the_path_and_credentials_stay_out_of_errors(
+    make_openai: MakeModel, server: FakeOpenAIServer
+) -> None:
+    authority = server.base_url.partition("://")[2]
+    model = make_openai(base_url=f"http://ann:hunter2@{authority}?api-version=2024")
+    assert model.url.endswith("/v1/chat/completions?api-version=2024")
+    assert (await model.generate(GenerateRequest("hi"))).text == "hi"
+    server.fail_next("500")
+    with pytest.raises(ModelError) as caught:
+        await model.generate(GenerateRequest("hi"))
+    assert model.endpoint in str(caught.value)
+    assert "hunter2" not in str(caught.value) and "api-version" not in str(caught.value)

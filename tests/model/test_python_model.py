@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
+from python_model_apps import gate
 
 from proctor.dataset import ChatMessage, Sample
 from proctor.errors import ConfigError, ModelError
@@ -85,6 +87,44 @@ async def test_threaded_false_calls_inline() -> None:
 async def test_run_inline_decorator_calls_inline() -> None:
     output = await generate("inline_thread_name", GenerateRequest("hi"))
     assert output.text == threading.current_thread().name
+
+
+async def test_sync_calls_run_as_concurrently_as_max_concurrency_allows() -> None:
+    # 40 is more than any default thread pool of asyncio (at most 32 threads):
+    # every call is held until all 40 are running at once.
+    gate.reset(target=40)
+    model = PythonModel(f"{APPS}:gate", ModelConfig(max_concurrency=40))
+    try:
+        await asyncio.gather(*(model.generate(GenerateRequest("hi")) for _ in range(40)))
+    finally:
+        await model.aclose()
+    assert gate.peak == 40
+
+
+async def test_sync_calls_use_at_most_max_concurrency_threads_of_their_own() -> None:
+    gate.reset(target=1)  # nobody waits
+    model = PythonModel(f"{APPS}:gate", ModelConfig(max_concurrency=3))
+    try:
+        outputs = await asyncio.gather(*(model.generate(GenerateRequest("hi")) for _ in range(30)))
+    finally:
+        await model.aclose()
+    threads = {output.text for output in outputs}
+    assert all(name.startswith("proctor-python") for name in threads)
+    assert 1 <= len(threads) <= 3
+
+
+async def test_aclose_shuts_the_thread_pool_down_and_generate_starts_a_new_one() -> None:
+    model = PythonModel(f"{APPS}:thread_name", ModelConfig())
+    await model.generate(GenerateRequest("hi"))
+    executor = model._executor
+    assert executor is not None
+    await model.aclose()
+    with pytest.raises(RuntimeError, match="shutdown"):
+        executor.submit(print)
+    output = await model.generate(GenerateRequest("hi"))
+    assert output.text.startswith("proctor-python")
+    assert model._executor is not executor
+    await model.aclose()
 
 
 @pytest.mark.parametrize(

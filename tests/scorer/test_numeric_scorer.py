@@ -60,6 +60,27 @@ async def test_numeric_compares_the_final_number(score_text) -> None:
     assert score.metadata == {"number": 42.0}
 
 
+HUGE_INTEGER = "9" * 400
+
+
+@pytest.mark.parametrize(
+    "output", ["The answer is 1e999", f"The answer is {HUGE_INTEGER}"], ids=["1e999", "400 digits"]
+)
+async def test_numeric_a_number_beyond_float_range_is_a_wrong_answer(score_text, output) -> None:
+    score = await score_text(numeric(), output, target="42")
+    assert score.value is False
+    assert score.explanation.startswith("found ") and score.explanation.endswith("target 42")
+    assert score.metadata == {}
+
+
+@pytest.mark.parametrize("target", ["1e999", HUGE_INTEGER], ids=["1e999", "400 digits"])
+async def test_numeric_a_target_beyond_float_range_is_compared_exactly(score_text, target) -> None:
+    assert (await score_text(numeric(), f"It is {target}", target=target)).value is True
+    assert (await score_text(numeric(), "It is 42", target=target)).value is False
+    within = numeric(tolerance=0.01, relative=True)
+    assert (await score_text(within, f"It is {target}", target=target)).value is True
+
+
 async def test_numeric_equal_values_written_differently_match(score_text) -> None:
     assert (await score_text(numeric(), "It is 0.75", target="3/4")).value is True
     assert (await score_text(numeric(), "It is $1,000", target="1000")).value is True

@@ -54,7 +54,7 @@ def test_creating_a_new_store_does_not_import_alembic(tmp_path: Path) -> None:
     code = textwrap.dedent(f"""
         import sys
         from proctor.store import Store
-        Store("sqlite:///{tmp_path / 'new.db'}").close()
+        Store("sqlite:///{tmp_path / "new.db"}").close()
         print("alembic" in sys.modules)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -140,6 +140,20 @@ def test_a_file_that_is_not_a_database_raises_store_error(tmp_path: Path) -> Non
     path.write_text("this is not a database\n" * 100)
     with pytest.raises(StoreError, match=r"notes\.db"):
         Store(f"sqlite:///{path}")
+
+
+def test_a_sqlite_directory_that_cannot_be_created_raises_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the directory should go\n")
+    url = f"sqlite:///{blocker / 'sub' / 'proctor.db'}"
+    with pytest.raises(StoreError, match=r"cannot open store sqlite:///.*blocker/sub"):
+        Store(url)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_a_sqlite_directory_under_proc_raises_store_error() -> None:
+    with pytest.raises(StoreError, match=r"cannot open store sqlite:////proc/nope/x\.db: "):
+        Store("sqlite:////proc/nope/x.db")
 
 
 def test_a_malformed_url_raises_store_error() -> None:

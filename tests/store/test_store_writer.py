@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,20 +27,48 @@ def _count_commits(store: Store) -> list[int]:
     return commits
 
 
-def test_many_puts_are_committed_in_few_transactions(store: Store, run_factory: RunFactory) -> None:
+def test_puts_between_flushes_are_committed_in_one_transaction(
+    store: Store, run_factory: RunFactory
+) -> None:
     run = run_factory(n_samples=1_000)
     commits = _count_commits(store)
-    with StoreWriter(store, flush_interval=0.05) as writer:
+    with StoreWriter(store, flush_interval=60) as writer:  # only flush() commits
         for i in range(1_000):
             writer.put_sample(make_sample(run.id, i))
             writer.put_cache(CacheEntry(key=f"k{i}", model_spec="m", output={"text": str(i)}))
-            if i % 100 == 0:
-                time.sleep(0.01)
         writer.flush()
         assert writer.written == 1_000
+        assert len(commits) == 1
+    assert len(commits) == 1  # closing had nothing left to commit
     assert store.count(run.id) == (1_000, 0)
     assert len(store.cache_get_many([f"k{i}" for i in range(1_000)])) == 1_000
-    assert 1 <= len(commits) <= 30
+
+
+def test_puts_made_during_a_commit_are_batched_into_the_next_one(
+    store: Store, run_factory: RunFactory
+) -> None:
+    run = run_factory(n_samples=1_000)
+    commits: list[int] = []
+    first_commit_started = threading.Event()
+    first_commit_may_end = threading.Event()
+
+    def on_commit(conn: object) -> None:
+        commits.append(1)
+        if len(commits) == 1:  # hold the writer inside its first commit
+            first_commit_started.set()
+            first_commit_may_end.wait(10)
+
+    event.listen(store.engine, "commit", on_commit)
+    with StoreWriter(store, flush_interval=0) as writer:  # commit as soon as anything waits
+        writer.put_sample(make_sample(run.id, 0))
+        assert first_commit_started.wait(10)
+        for i in range(1, 1_000):
+            writer.put_sample(make_sample(run.id, i))
+        first_commit_may_end.set()
+        writer.flush()
+        assert writer.written == 1_000
+    assert len(commits) == 2
+    assert store.count(run.id) == (1_000, 0)
 
 
 def test_flush_makes_rows_visible_to_another_store(

@@ -82,6 +82,19 @@ class Benchmark:
             }
         )
 
+    def check_keys(self) -> None:
+        """Slice and cluster keys must name metadata that some sample has (a typo would
+        otherwise give an empty breakdown, or samples wrongly treated as independent)."""
+        known = self.dataset.metadata_keys
+        for kind, key in [*(("slice", k) for k in self.slices), ("cluster", self.cluster)]:
+            if key is not None and key not in known:
+                where = str(self.path) if self.path else self.name
+                listed = ", ".join(sorted(known)) or "none"
+                raise ConfigError(
+                    f"{kind} key {key!r} is in no sample's metadata (metadata keys: {listed})",
+                    source=where,
+                )
+
     def render(self, sample: Sample) -> str | tuple[ChatMessage, ...]:
         """The model input for `sample`: prompt text or chat messages."""
         fewshot = None if self._fewshot is None else self._fewshot.render(sample)

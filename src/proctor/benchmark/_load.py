@@ -15,6 +15,42 @@ from proctor.errors import ConfigError, ProctorError
 from proctor.model import GenerateConfig
 
 
+def _text_loader() -> Any:
+    """A YAML loader that reads every scalar as text, except null.
+
+    Sample values are data, not configuration: under YAML 1.1 rules `no`
+    would become false, `02134` an octal number and `12:30` the integer 750.
+    Reading them as text keeps what the user wrote, as a CSV file would.
+    """
+    import yaml
+
+    class TextLoader(yaml.SafeLoader):
+        pass
+
+    TextLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return TextLoader
+
+
+def _samples_as_text(data: Any, text: str) -> None:
+    """Replace the inline `samples:` lists of `data` with their text-only reading."""
+    import yaml
+
+    if not isinstance(data, dict):
+        return
+    raw = yaml.load(text, Loader=_text_loader())
+    for section in ("dataset", "fewshot"):
+        block, raw_block = data.get(section), raw.get(section)
+        if (
+            isinstance(block, dict)
+            and isinstance(raw_block, dict)
+            and isinstance(block.get("samples"), list)
+        ):
+            block["samples"] = raw_block["samples"]
+
+
 def _read_yaml(path: Path) -> tuple[Any, Any]:
     import yaml
 
@@ -27,6 +63,7 @@ def _read_yaml(path: Path) -> tuple[Any, Any]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+        _samples_as_text(data, text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -155,7 +192,7 @@ def load_benchmark(path: str | Path) -> Benchmark:
             messages=None
             if p.messages is None
             else tuple(ChatMessage(m.role, m.content) for m in p.messages),
-            source=f"{where}: prompt",
+            source="prompt",
         )
         g = spec.generation
         return Benchmark(
@@ -180,5 +217,7 @@ def load_benchmark(path: str | Path) -> Benchmark:
         )
     except ConfigError as exc:
         if exc.source is None:
-            raise ConfigError(exc.message, source=where) from None
+            location = getattr(exc, "location", ())
+            line = _line_of(node, location) if location else None
+            raise type(exc)(exc.message, source=where, line=line) from None
         raise

@@ -29,6 +29,17 @@ def _environment() -> Any:
 _ENV: Any = None
 
 
+def _location(where: str) -> tuple[str | int, ...]:
+    """`prompt.messages[1]` -> ("prompt", "messages", 1): where the template sits in YAML."""
+    parts: list[str | int] = []
+    for part in where.split("."):
+        name, _, index = part.partition("[")
+        parts.append(name)
+        if index:
+            parts.append(int(index.rstrip("]")))
+    return tuple(parts)
+
+
 def compile_template(source: str, *, where: str) -> Any:
     """Compile a Jinja2 template; a syntax error raises `TemplateError` naming `where`."""
     global _ENV
@@ -39,9 +50,19 @@ def compile_template(source: str, *, where: str) -> Any:
     try:
         return _ENV.from_string(source)
     except TemplateSyntaxError as exc:
-        raise TemplateError(
-            f"{where}: template error on its line {exc.lineno}: {exc.message}"
-        ) from None
+        error = TemplateError(f"{where}: template error on its line {exc.lineno}: {exc.message}")
+        error.location = _location(where)  # type: ignore[attr-defined]
+        raise error from None
+
+
+def references(source: str, name: str) -> bool:
+    """Whether the template `source` (already compiled once, so valid) uses variable `name`."""
+    from jinja2 import meta
+
+    global _ENV
+    if _ENV is None:
+        _ENV = _environment()
+    return name in meta.find_undeclared_variables(_ENV.parse(source))
 
 
 def sample_context(sample: Sample) -> dict[str, Any]:
@@ -133,49 +154,50 @@ class PromptTemplate:
         for i, message in enumerate(self.messages or ()):
             self._get(f"messages[{i}]", message.content)
 
+    @cached_property
+    def _uses_fewshot(self) -> bool:
+        sources = [self.template, self.system, *(m.content for m in self.messages or ())]
+        return any(src is not None and references(src, "fewshot") for src in sources)
+
     def render(self, sample: Sample, fewshot: str | None = None) -> str | tuple[ChatMessage, ...]:
+        """The model input for `sample`; a few-shot block the templates do not place
+        themselves goes before the question (the first user turn of a chat)."""
         context = sample_context(sample)
         context["fewshot"] = fewshot or ""
-        chat_in = not isinstance(sample.input, str)
+        prepend = fewshot if fewshot and not self._uses_fewshot else None
         system = None
         if self.system is not None:
-            system = _render(
-                self._get("system", self.system),
-                context,
-                where=f"{self.source}.system",
-                sample=sample,
-            )
+            system = self._render("system", self.system, context, sample)
+        head = (ChatMessage("system", system),) if system else ()
         if self.messages is not None:
-            turns = [
-                ChatMessage(
-                    m.role,
-                    _render(
-                        self._get(f"messages[{i}]", m.content),
-                        context,
-                        where=f"{self.source}.messages[{i}]",
-                        sample=sample,
-                    ),
-                )
+            turns = tuple(
+                ChatMessage(m.role, self._render(f"messages[{i}]", m.content, context, sample))
                 for i, m in enumerate(self.messages)
-            ]
-            return ((ChatMessage("system", system),) if system else ()) + tuple(turns)
-        if chat_in and self.template is None:
-            head = (ChatMessage("system", system),) if system else ()
-            return head + tuple(sample.input)  # type: ignore[arg-type]
+            )
+            return head + _before_first_user(turns, prepend)
+        if not isinstance(sample.input, str) and self.template is None:
+            return head + _before_first_user(sample.input, prepend)
         if self.template is None:
             text = context["input"]
         else:
-            text = _render(
-                self._get("template", self.template),
-                context,
-                where=f"{self.source}.template",
-                sample=sample,
-            )
-        if fewshot and (self.template is None or "fewshot" not in self.template):
-            text = fewshot + text
-        if system is None:
-            return text
-        return (ChatMessage("system", system), ChatMessage("user", text))
+            text = self._render("template", self.template, context, sample)
+        if prepend:
+            text = prepend + text
+        return (*head, ChatMessage("user", text)) if head else text
+
+    def _render(self, key: str, source: str, context: dict[str, Any], sample: Sample) -> str:
+        return _render(self._get(key, source), context, where=f"{self.source}.{key}", sample=sample)
+
+
+def _before_first_user(
+    turns: tuple[ChatMessage, ...], block: str | None
+) -> tuple[ChatMessage, ...]:
+    if not block:
+        return turns
+    for i, turn in enumerate(turns):
+        if turn.role == "user":
+            return (*turns[:i], ChatMessage("user", block + turn.content), *turns[i + 1 :])
+    return (ChatMessage("user", block), *turns)
 
 
 class FewShotRenderer:

@@ -35,7 +35,8 @@ def fail(message: str) -> typer.Exit:
     from rich.text import Text
 
     err = console(stderr=True)
-    err.print(Text("error: ", style="bold red") + Text(message))
+    # soft_wrap: one line whatever the terminal width, so logs and scripts see one line
+    err.print(Text("error: ", style="bold red") + Text(message), soft_wrap=True)
     return typer.Exit(EXIT_USAGE)
 
 

@@ -75,7 +75,12 @@ def export(
     with open_store(db) as store:
         run = store.get_run(run_id)
         scorers = [s["name"] for s in run.scorers]
-        stream = sys.stdout if output is None else output.open("w", encoding="utf-8", newline="")
+        try:
+            stream = (
+                sys.stdout if output is None else output.open("w", encoding="utf-8", newline="")
+            )
+        except OSError as exc:
+            raise ConfigError(f"cannot write {output}: {exc.strerror}") from None
         try:
             if fmt == "jsonl":
                 for rec in store.iter_samples(run.id):

@@ -19,12 +19,15 @@ def init(directory: Path = typer.Argument(..., help="Folder to create (must be e
 
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise ConfigError(f"{directory} exists and is not an empty folder; choose a new one")
-    directory.mkdir(parents=True, exist_ok=True)
     scaffold = files("proctor.cli") / "scaffold"
-    for name in _FILES:
-        (directory / name).write_text(
-            (scaffold / name).read_text(encoding="utf-8"), encoding="utf-8"
-        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in _FILES:
+            (directory / name).write_text(
+                (scaffold / name).read_text(encoding="utf-8"), encoding="utf-8"
+            )
+    except OSError as exc:
+        raise ConfigError(f"cannot create {directory}: {exc.strerror}") from None
     out = console()
     out.print(f"created {directory}/ with {', '.join(_FILES)}")
     out.print(f"next: proctor run {directory}/benchmark.yaml --model python:my_app:answer")

@@ -45,6 +45,7 @@ class ProgressBar:
         self._console = console(stderr=True)
         if not self._console.is_terminal:
             return
+        from rich.markup import escape
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -67,7 +68,7 @@ class ProgressBar:
         )
         self._progress.start()
         self._task = self._progress.add_task(
-            f"{run.benchmark} · {run.model_spec}",
+            escape(f"{run.benchmark} · {run.model_spec}"),
             total=total,
             completed=skipped,
             rate="0",

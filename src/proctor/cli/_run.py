@@ -51,14 +51,16 @@ def run(
     max_tokens: int | None = typer.Option(None, "--max-tokens", min=1),
     seed: int | None = typer.Option(None, "--seed", help="Sampling seed sent to the model."),
     base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
-    timeout: float = typer.Option(120.0, "--timeout", help="Seconds allowed per model call."),
+    timeout: float = typer.Option(
+        120.0, "--timeout", min=0.001, help="Seconds allowed per model call."
+    ),
     max_retries: int = typer.Option(5, "--max-retries", min=0),
-    rpm: float | None = typer.Option(None, "--rpm", help="Cap on requests per minute."),
+    rpm: float | None = typer.Option(None, "--rpm", min=0.001, help="Cap on requests per minute."),
     price_input: float | None = typer.Option(
-        None, "--price-input", help="Price per million input tokens."
+        None, "--price-input", min=0.0, help="Price per million input tokens."
     ),
     price_output: float | None = typer.Option(
-        None, "--price-output", help="Price per million output tokens."
+        None, "--price-output", min=0.0, help="Price per million output tokens."
     ),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:

@@ -23,8 +23,8 @@ def runs(
         records = store.list_runs(limit=limit, benchmark=benchmark, model=model, label=label)
         headline = {r.id: next(iter(store.get_metrics(r.id)), None) for r in records}
     table = Table(title_justify="left")
+    table.add_column("run", no_wrap=True, min_width=12)
     for column in (
-        "run",
         "started (UTC)",
         "benchmark",
         "model",
@@ -38,7 +38,7 @@ def runs(
     for r in records:
         m = headline[r.id]
         started = r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else ""
-        head = "" if m is None else f"{m.name} {fmt_float(m.value)}"
+        head = Text("" if m is None else f"{m.name} {fmt_float(m.value)}")
         table.add_row(
             r.id,
             started,

@@ -25,6 +25,7 @@ class _Index:
     locators: array
     lines: array
     version: str
+    metadata_keys: frozenset[str]
 
     def digest(self, i: int) -> bytes:
         return self.digests[32 * i : 32 * i + 32]
@@ -124,8 +125,10 @@ class Dataset:
         digests = bytearray()
         locators = array("q")
         lines = array("q")
+        keys: set[str] = set()
         for line, locator, record in self.source.records():
             sample = self.fields.to_sample(record, source=self.source.name, line=line)
+            keys.update(sample.metadata)
             first = seen.setdefault(sample.id, line)
             if first != line:
                 raise DatasetError(
@@ -140,7 +143,7 @@ class Dataset:
         version = version_of(
             (ids[i], bytes(digests[32 * i : 32 * i + 32])) for i in range(len(ids))
         )
-        self._index = _Index(ids, bytes(digests), locators, lines, version)
+        self._index = _Index(ids, bytes(digests), locators, lines, version, frozenset(keys))
         return self._index
 
     def _selection(self) -> Sequence[int]:
@@ -166,6 +169,11 @@ class Dataset:
         """Hash of the samples actually selected (after shuffle and limit)."""
         index = self._scan()
         return version_of((index.ids[i], index.digest(i)) for i in self._selection())
+
+    @property
+    def metadata_keys(self) -> frozenset[str]:
+        """Every metadata key that at least one sample of the source has."""
+        return self._scan().metadata_keys
 
     @property
     def total(self) -> int:

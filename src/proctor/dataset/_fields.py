@@ -65,13 +65,15 @@ class FieldMap:
         target = _target(pick(self.target, "target"), fail)
         choices = _choices(self._raw_choices(record, pick), fail)
         used = self._used()
+        # An empty or null value is an absent one, as an empty CSV cell is: the same
+        # samples then read (and hash) alike from every format.
         if self.metadata is None:
-            metadata = {k: v for k, v in record.items() if k not in used}
+            metadata = {k: v for k, v in record.items() if k not in used and not _empty(v)}
         else:
             missing = [k for k in self.metadata if k not in record]
             if missing:
                 raise fail(f"missing metadata field {missing[0]!r}")
-            metadata = {k: record[k] for k in self.metadata}
+            metadata = {k: record[k] for k in self.metadata if not _empty(record[k])}
         sample = Sample(
             id="", input=sample_input, target=target, choices=choices, metadata=metadata
         )
@@ -90,6 +92,10 @@ class FieldMap:
         if isinstance(self.choices, tuple):
             return [pick(name, name) for name in self.choices]
         return pick(self.choices, "choices")
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == ""
 
 
 def _text(value: Any) -> str | None:

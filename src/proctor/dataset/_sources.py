@@ -95,7 +95,12 @@ class JsonlSource(_RandomAccess):
 
 
 class CsvSource(_RandomAccess):
-    """A CSV file with a header row; cells are strings, empty cells are absent."""
+    """A CSV file with a header row; cells are strings, empty cells are absent.
+
+    The file must be UTF-8 (a byte-order mark is allowed), column names must be
+    unique, and quoting is strict: a quote that is never closed, or text right
+    after a closing quote, is a `DatasetError` naming the line.
+    """
 
     def __init__(self, path: Path, *, delimiter: str = ","):
         self.path = path
@@ -104,18 +109,50 @@ class CsvSource(_RandomAccess):
         with _open_binary(path) as f:
             self._header = self._read_header(f)
 
+    def _csv(self, lines: Iterator[str]) -> Iterator[list[str]]:
+        return csv.reader(lines, delimiter=self.delimiter, strict=True)
+
     def _read_header(self, f: io.BufferedReader) -> list[str]:
-        first = f.readline().decode("utf-8-sig")
-        header = next(csv.reader([first], delimiter=self.delimiter), None)
+        raw = f.readline()
+        try:
+            first = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise self._not_utf8(exc, 1) from None
+        try:
+            header = next(self._csv(iter([first])), None)
+        except csv.Error as exc:
+            raise DatasetError(f"malformed CSV header: {exc}", source=self.name, line=1) from None
         if not header:
             raise DatasetError("CSV file has no header row", source=self.name, line=1)
-        return [h.strip() for h in header]
+        names = [h.strip() for h in header]
+        seen: set[str] = set()
+        for name in names:
+            if name and name in seen:  # unnamed columns are left alone
+                raise DatasetError(
+                    f"duplicate column {name!r} in the header", source=self.name, line=1
+                )
+            seen.add(name)
+        return names
+
+    def _not_utf8(self, exc: UnicodeDecodeError, line: int) -> DatasetError:
+        byte = exc.object[exc.start : exc.start + 1].hex()
+        return DatasetError(
+            f"not UTF-8 text: byte 0x{byte} ({exc.reason}, byte {exc.start + 1} of the line); "
+            "save the file as UTF-8",
+            source=self.name,
+            line=line,
+        )
 
     def _lines(self, f: io.BufferedReader, state: list[int]) -> Iterator[str]:
         for raw in f:
             state[0] += len(raw)
             state[1] += 1
-            yield raw.decode("utf-8")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise self._not_utf8(exc, state[1]) from None
+            yield text
+        state[2] = 1
 
     def _row(self, values: list[str], line: int) -> Record:
         if len(values) > len(self._header):
@@ -129,8 +166,8 @@ class CsvSource(_RandomAccess):
     def records(self) -> Iterator[tuple[int, int, Record]]:
         with _open_binary(self.path) as f:
             header_bytes = len(f.readline())
-            state = [header_bytes, 1]  # bytes consumed, lines consumed
-            reader = csv.reader(self._lines(f, state), delimiter=self.delimiter)
+            state = [header_bytes, 1, 0]  # bytes consumed, lines consumed, end of file
+            reader = self._csv(self._lines(f, state))
             while True:
                 start, line = state[0], state[1] + 1
                 try:
@@ -138,8 +175,9 @@ class CsvSource(_RandomAccess):
                 except StopIteration:
                     return
                 except csv.Error as exc:
+                    hint = " (a quoted cell that starts here is never closed)" if state[2] else ""
                     raise DatasetError(
-                        f"malformed CSV: {exc}", source=self.name, line=line
+                        f"malformed CSV: {exc}{hint}", source=self.name, line=line
                     ) from None
                 if values:
                     yield line, start, self._row(values, line)
@@ -147,7 +185,7 @@ class CsvSource(_RandomAccess):
     def read_at(self, locator: int) -> tuple[int, Record]:
         f = self._reader()
         f.seek(locator)
-        reader = csv.reader(self._lines(f, [0, 0]), delimiter=self.delimiter)
+        reader = self._csv(self._lines(f, [0, 0, 0]))
         return 0, self._row(next(reader), 0)
 
 

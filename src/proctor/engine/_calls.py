@@ -16,14 +16,17 @@ from proctor.store import CacheEntry
 
 
 def cache_key(model: Model, request: GenerateRequest) -> str:
-    """Content hash of a call: model spec, generation settings, rendered input, epoch.
+    """Content hash of a call: model spec and endpoint, settings, rendered input, epoch.
 
-    Connection settings (URL, timeouts, concurrency) are left out: they do not
-    change what the model answers.
+    The endpoint (a backend's optional `endpoint` attribute: the server it
+    calls) is part of the key, so two servers serving the same model name never
+    share answers. Timeouts and concurrency are left out: they do not change
+    what the model answers.
     """
     payload = json.dumps(
         [
             model.spec,
+            getattr(model, "endpoint", None),
             request.config.to_dict(),
             request.input_json(),
             request.epoch,
@@ -96,13 +99,18 @@ class ModelCalls:
         self.calls = 0
         self.retries = 0
 
-    async def _attempt(self, request: GenerateRequest) -> ModelOutput:
+    async def _attempt(self, request: GenerateRequest) -> tuple[ModelOutput, float]:
+        """One call, rate-limited and bounded by the timeout; returns its latency in ms."""
+        if self._limiter is not None:  # every attempt, retries included, counts against rpm
+            await self._limiter.acquire()
         self.calls += 1
+        start = time.perf_counter()
         try:
             async with asyncio.timeout(self._timeout):
-                return await self.model.generate(request)
+                output = await self.model.generate(request)
         except TimeoutError:
             raise ModelTimeout(f"no answer within {self._timeout:g} s") from None
+        return output, (time.perf_counter() - start) * 1000.0
 
     def _count_retry(self, error: ModelError) -> None:
         self.retries += 1
@@ -121,17 +129,15 @@ class ModelCalls:
         if cached is not None:
             output = output_from_json(cached["output"])
             return CallResult(output, cached.get("latency_ms"), True, self._cost(output))
+        # The slot is held through backoff waits too: a server that is failing
+        # should see fewer requests in flight, not the same number.
         async with self._semaphore:
-            if self._limiter is not None:
-                await self._limiter.acquire()
-            start = time.perf_counter()
-            output = await with_retries(
+            output, latency_ms = await with_retries(
                 lambda: self._attempt(request),
                 max_retries=self._max_retries,
                 backoff=self.backoff,
                 on_retry=self._count_retry,
             )
-            latency_ms = (time.perf_counter() - start) * 1000.0
         if self.cache and self._put_cache is not None:
             key = key or cache_key(self.model, request)
             self._put_cache(CacheEntry(key, self.model.spec, output_to_json(output), latency_ms))  # type: ignore[operator]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from proctor.engine._calls import ModelCalls, cache_key
 from proctor.engine._context import EngineContext
 from proctor.engine._retry import Backoff
-from proctor.errors import ConfigError
+from proctor.errors import ConfigError, TemplateError
 from proctor.model import GenerateConfig, GenerateRequest, Model, ModelOutput
 from proctor.scorer import Score, Scorer
 from proctor.store import RunRecord, SampleRecord, ScoreRecord
@@ -91,6 +91,7 @@ class _Item:
     replace: bool
     key: str | None = None
     cached: dict | None = None
+    error: str | None = None  # the prompt could not be rendered for this sample
 
 
 def _target_json(sample: Sample) -> Any:
@@ -146,7 +147,7 @@ class Engine:
         self.store = store
         self.options = options
         self.observer = observer
-        _ = benchmark.dataset.version  # one pass over the source, shared with the copy below
+        benchmark.check_keys()  # one pass over the source, shared with the copy below
         self.dataset = benchmark.dataset.with_options(limit=options.limit)
         self.epochs = options.epochs or benchmark.epochs
         self.generate_config = _merge(benchmark.generation, model.config.generate)
@@ -220,8 +221,14 @@ class Engine:
                     f"run {run.id} was run with {run.model_spec}, not "
                     f"{self.model.spec}; resume it with the same --model"
                 )
+            self._check_resumable(run)
             self.epochs = run.epochs
             self.dataset = bench.dataset.with_options(limit=run.n_samples)
+            if self.dataset.selection_version != run.selection_version:
+                raise ConfigError(
+                    f"run {run.id} ran another selection of samples "
+                    f"({run.selection_version}, now {self.dataset.selection_version})"
+                )
             self.store.update_run(run.id, status="running", finished_at=None)
             return run, self.store.finished(run.id)
         folder = bench.path.resolve().parent if bench.path else Path.cwd()
@@ -248,11 +255,38 @@ class Engine:
         self.store.create_run(run)
         return run, {}
 
+    def _check_resumable(self, run: RunRecord) -> None:
+        """A resumed run must go on exactly as it started, or its samples would disagree."""
+        options = self.options
+        if options.limit is not None or options.epochs is not None or options.label is not None:
+            raise ConfigError(
+                "--limit, --epochs and --label cannot change a run being resumed; they are "
+                f"those of run {run.id}"
+            )
+        stored = run.model_config.get("generate") or {}
+        wanted = self.generate_config.to_dict()
+        if stored != wanted:
+            raise ConfigError(
+                f"run {run.id} was generated with {stored or 'the default settings'}; resuming "
+                f"with {wanted or 'the default settings'} would mix two configurations"
+            )
+        signatures = [s.get("signature") for s in run.scorers]
+        if signatures != [s.signature for s in self.benchmark.scorers]:
+            raise ConfigError(
+                f"run {run.id} was scored by {', '.join(map(str, signatures))}; the benchmark's "
+                "scorers have changed since, so it cannot be resumed"
+            )
+
     # -- pipeline ---------------------------------------------------------------------------
 
     async def run(self) -> RunSummary:
         from proctor.store import StoreWriter
 
+        if len(self.dataset) == 0:
+            raise ConfigError(
+                f"nothing to run: {self.dataset.name} has no samples"
+                + ("" if self.dataset.total == 0 else " in the selection (is --limit 0?)")
+            )
         run, finished = self._open_run()
         total = len(self.dataset) * self.epochs
         skipped = sum(
@@ -280,6 +314,9 @@ class Engine:
             await asyncio.gather(producer, *workers)
         except asyncio.CancelledError:
             interrupted = True
+        except BaseException:
+            self.store.update_run(run.id, status="failed", finished_at=datetime.now(UTC))
+            raise
         finally:
             for task in (producer, *workers):
                 task.cancel()
@@ -297,15 +334,21 @@ class Engine:
         chunk: list[_Item] = []
         retry = self.options.retry_errors
         for position, sample in enumerate(self.dataset):
-            rendered = None
+            rendered: str | tuple | None = None
+            render_error = None
             for epoch in range(self.epochs):
                 previous = finished.get((sample.id, epoch))
                 if previous is not None and not (previous and retry):
                     continue
-                if rendered is None:
-                    rendered = self.benchmark.render(sample)
-                request = GenerateRequest(rendered, self.generate_config, sample, epoch)
-                chunk.append(_Item(sample, epoch, position, request, previous is not None))
+                if rendered is None and render_error is None:
+                    try:
+                        rendered = self.benchmark.render(sample)
+                    except TemplateError as exc:  # this sample's error; the run goes on
+                        render_error = _error_text(exc)
+                request = GenerateRequest(rendered or "", self.generate_config, sample, epoch)
+                item = _Item(sample, epoch, position, request, previous is not None)
+                item.error = render_error
+                chunk.append(item)
             if len(chunk) >= _CHUNK:
                 await self._enqueue(chunk, queue)
                 chunk = []
@@ -314,11 +357,12 @@ class Engine:
             await queue.put(None)
 
     async def _enqueue(self, chunk: list[_Item], queue: asyncio.Queue) -> None:
-        if self.cache and chunk:
-            for item in chunk:
+        lookup = [item for item in chunk if item.error is None] if self.cache else []
+        if lookup:
+            for item in lookup:
                 item.key = cache_key(self.model, item.request)
-            found = self.store.cache_get_many([item.key for item in chunk])  # type: ignore[misc]
-            for item in chunk:
+            found = self.store.cache_get_many([item.key for item in lookup])  # type: ignore[misc]
+            for item in lookup:
                 entry = found.get(item.key)  # type: ignore[arg-type]
                 if entry is not None:
                     item.cached = {"output": entry.output, "latency_ms": entry.latency_ms}
@@ -357,6 +401,9 @@ class Engine:
             choices=None if sample.choices is None else list(sample.choices),
             metadata=sample.metadata,
         )
+        if item.error is not None:
+            record.error = item.error
+            return record
         try:
             result = await calls.call(item.request, cached=item.cached, key=item.key)
         except asyncio.CancelledError:
@@ -435,6 +482,9 @@ def _merge(defaults: GenerateConfig, override: GenerateConfig) -> GenerateConfig
 
 def _config_record(model: Model, generate: GenerateConfig, cache: bool) -> dict[str, Any]:
     record = model.config.to_record()
+    endpoint = getattr(model, "endpoint", None)
+    if endpoint is not None:  # the server actually called, wherever its URL came from
+        record["endpoint"] = endpoint
     record["generate"] = generate.to_dict()
     record["cache"] = cache
     return record

@@ -17,9 +17,13 @@ exactly one attempt and raises `ModelError` with `retryable` set truthfully:
 | a reply that is not a chat completion | `ModelError("malformed response ...", retryable=True)` |
 
 The base URL is `config.base_url`, else `OPENAI_BASE_URL`, else
-`https://api.openai.com/v1`. The key is `config.api_key`, else
+`https://api.openai.com/v1`; a query string in it (`?api-version=...`) is
+kept after `/chat/completions`. The key is `config.api_key`, else
 `OPENAI_API_KEY`; without one no `Authorization` header is sent (local
-servers need none). The key never appears in a message or a repr.
+servers need none). The key never appears in a message or a repr, and
+neither do credentials or a query string of the base URL: messages, the repr
+and the `endpoint` attribute (stored with a run, hashed into cache keys) use
+the URL without them.
 `config.options["extra_body"]` is merged into every request body, last, so
 it can set any field the server understands.
 """
@@ -38,6 +42,7 @@ from multidict import CIMultiDictProxy
 
 from proctor.errors import ConfigError, ModelError, RateLimited
 from proctor.model._types import GenerateConfig, GenerateRequest, ModelConfig, ModelOutput
+from proctor.model._urls import public_url
 
 __all__ = ["OpenAIModel"]
 
@@ -61,7 +66,13 @@ class OpenAIModel:
         self.spec = f"openai:{name}"
         self.config = config if config is not None else ModelConfig()
         base_url = self.config.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-        self.url = base_url.rstrip("/") + "/chat/completions"
+        # The path gets `/chat/completions`; a query string (`?api-version=...`) stays after it.
+        base, question, query = base_url.partition("#")[0].partition("?")
+        self.url = base.rstrip("/") + "/chat/completions" + question + query
+        self._endpoint = public_url(self.url)
+        authority = self.url.partition("://")[2].partition("/")[0]
+        userinfo = authority.rpartition("@")[0]
+        self._userinfo = f"{userinfo}@" if userinfo else ""  # "user:password@" in the URL
         self._key = self.config.api_key or os.environ.get("OPENAI_API_KEY") or None
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self._key:
@@ -79,7 +90,12 @@ class OpenAIModel:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
-        return f"OpenAIModel(spec={self.spec!r}, url={self.url!r})"
+        return f"OpenAIModel(spec={self.spec!r}, url={self._endpoint!r})"
+
+    @property
+    def endpoint(self) -> str:
+        """The chat-completions URL called, without credentials or query string."""
+        return self._endpoint
 
     async def generate(self, request: GenerateRequest) -> ModelOutput:
         """One chat-completions call; raises `ModelError` on any failure."""
@@ -95,14 +111,16 @@ class OpenAIModel:
                 raw = await response.read()
                 headers = response.headers
         except aiohttp.InvalidURL as exc:
-            raise ModelError(f"invalid URL {self.url!r}: {exc}", retryable=False) from None
+            raise ModelError(
+                f"invalid URL {self._endpoint!r}: {self._redact(str(exc))}", retryable=False
+            ) from None
         except (aiohttp.ClientError, OSError) as exc:
             detail = str(exc)
             reason = self._redact(
                 f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
             )
             raise ModelError(
-                f"connection error calling {self.url}: {reason}", retryable=True
+                f"connection error calling {self._endpoint}: {reason}", retryable=True
             ) from None
         if not 200 <= status < 300:
             raise self._status_error(status, headers, raw)
@@ -171,14 +189,14 @@ class OpenAIModel:
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             excerpt = self._redact(raw[:_ERROR_TEXT_LIMIT].decode("utf-8", "replace"))
             raise ModelError(
-                f"malformed response from {self.url}: not a chat completion: {excerpt!r}",
+                f"malformed response from {self._endpoint}: not a chat completion: {excerpt!r}",
                 retryable=True,
                 status=status,
             ) from None
 
     def _status_error(self, status: int, headers: CIMultiDictProxy[str], raw: bytes) -> ModelError:
         message = self._redact(_error_message(raw))
-        text = f"HTTP {status} from {self.url}: {message}" if message else f"HTTP {status}"
+        text = f"HTTP {status} from {self._endpoint}: {message}" if message else f"HTTP {status}"
         if status == 429:
             return RateLimited(text, retry_after=retry_after_seconds(headers))
         if status in _RETRYABLE_STATUS or status >= 500:
@@ -188,8 +206,12 @@ class OpenAIModel:
         return ModelError(text, retryable=False, status=status)
 
     def _redact(self, text: str) -> str:
+        if self.url != self._endpoint and self.url in text:
+            text = text.replace(self.url, self._endpoint)
+        if self._userinfo and self._userinfo in text:
+            text = text.replace(self._userinfo, "")
         if self._key and self._key in text:
-            return text.replace(self._key, "***")
+            text = text.replace(self._key, "***")
         return text
 
 

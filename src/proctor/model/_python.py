@@ -13,9 +13,11 @@ fields of the `ModelOutput`; everything else lands in its `extra`, where
 scorers can read it (retrieved contexts, tool calls, ...).
 
 Async functions are awaited on the engine's event loop. Sync functions run in
-a worker thread (`asyncio.to_thread`) so a slow app never blocks the loop. A
-fast, non-blocking sync function can skip the thread hop: decorate it with
-`@run_inline`, or set `ModelConfig(options={"threaded": False})`
+a worker thread so a slow app never blocks the loop: each model has its own
+pool of `config.max_concurrency` threads (named `proctor-python_N`), started
+on first use and shut down by `aclose()`, so as many calls run at once as the
+engine allows. A fast, non-blocking sync function can skip the thread hop:
+decorate it with `@run_inline`, or set `ModelConfig(options={"threaded": False})`
 (`{"threaded": True}` forces the thread even for a decorated function).
 
 Exceptions raised by the function become non-retryable `ModelError`s that
@@ -28,11 +30,14 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from proctor._imports import import_object
 from proctor.errors import ConfigError, ModelError
 from proctor.model._types import GenerateRequest, ModelConfig, ModelOutput
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ["PythonModel", "run_inline"]
 
@@ -69,6 +74,7 @@ class PythonModel:
         if threaded is None:
             threaded = not getattr(self.function, _INLINE_FLAG, False)
         self._threaded = bool(threaded)
+        self._executor: ThreadPoolExecutor | None = None
 
     def __repr__(self) -> str:
         return f"PythonModel(spec={self.spec!r})"
@@ -81,9 +87,7 @@ class PythonModel:
             if self._is_async:
                 result = await self.function(*args)
             elif self._threaded:
-                import asyncio  # here, so that importing `proctor.model` stays light
-
-                result = await asyncio.to_thread(self.function, *args)
+                result = await self._in_thread(args)
             else:
                 result = self.function(*args)
             if inspect.isawaitable(result):
@@ -95,7 +99,33 @@ class PythonModel:
         return self._to_output(result)
 
     async def aclose(self) -> None:
-        """Nothing to release."""
+        """Shut down the thread pool; the next `generate` starts a new one.
+
+        Calls still queued are cancelled. A call still running (one the engine
+        gave up on after its timeout) cannot be interrupted: it is left to end
+        on its own thread instead of being waited for.
+        """
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _in_thread(self, args: tuple[Any, ...]) -> Any:
+        # Imported here, so that importing `proctor.model` stays light.
+        import asyncio
+        import contextvars
+        import functools
+
+        executor = self._executor
+        if executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            executor = self._executor = ThreadPoolExecutor(
+                max_workers=max(1, self.config.max_concurrency),
+                thread_name_prefix="proctor-python",
+            )
+        # Like `asyncio.to_thread`, the function sees the caller's context variables.
+        call = functools.partial(contextvars.copy_context().run, self.function, *args)
+        return await asyncio.get_running_loop().run_in_executor(executor, call)
 
     def _to_output(self, result: Any) -> ModelOutput:
         if isinstance(result, str):

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from proctor.dataset._sample import ChatMessage
+from proctor.model._urls import public_url
 
 if TYPE_CHECKING:
     from proctor.dataset import Sample
@@ -52,7 +53,8 @@ class Prices:
 class ModelConfig:
     """How to reach a model and how hard to drive it.
 
-    `api_key` is used for calls and never stored: `to_record()` leaves it out.
+    `api_key` is used for calls and never stored: `to_record()` leaves it out,
+    and records `base_url` without credentials or query string.
     `timeout` is per call, in seconds; `max_retries` counts retries after the
     first attempt; `rpm` caps requests per minute (None: no cap).
     """
@@ -72,7 +74,7 @@ class ModelConfig:
         """A JSON-able description of this configuration without any secret."""
         record: dict[str, Any] = {
             "generate": self.generate.to_dict(),
-            "base_url": self.base_url,
+            "base_url": None if self.base_url is None else public_url(self.base_url),
             "timeout": self.timeout,
             "max_retries": self.max_retries,
             "max_concurrency": self.max_concurrency,

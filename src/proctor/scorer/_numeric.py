@@ -17,7 +17,8 @@ How a number is read (in the output and in the target alike):
   a run of more than 1,000 digits is not read as a number.
 
 Numbers are compared exactly as fractions (so "0.75" equals "3/4"), or within
-`tolerance` (absolute, or relative to the target with `relative=True`).
+`tolerance` (absolute, or relative to the target with `relative=True`); no
+number is too large to compare ("1e999" against "42" is simply wrong).
 An output without any number is wrong ("no number found"), not an error; a
 target that is not exactly one number raises `ScorerError`.
 """
@@ -71,6 +72,14 @@ def _value(match: re.Match[str]) -> Fraction | None:
         value /= den
     negative = (match["sign"] or "") in ("-", "\u2212") or match["sign2"] is not None
     return -value if negative else value
+
+
+def _as_float(value: Fraction) -> float | None:
+    """`value` as a float, or None when it is too large for one."""
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def extract_final_number(text: str) -> tuple[Fraction, str] | None:
@@ -141,7 +150,10 @@ def numeric(*, tolerance: float = 0.0, relative: bool = False) -> ScoreFn:
         if found is None:
             return Score(False, "no number found")
         value, written = found
-        metadata = {"number": float(value)}
+        # Comparison stays exact; only the metadata is a float, left out for a
+        # number beyond float range ("1e999", hundreds of digits).
+        number = _as_float(value)
+        metadata = {} if number is None else {"number": number}
         for number, text in targets:
             if close(value, number):
                 return Score(True, f"found {written}, target {text}", written, metadata)

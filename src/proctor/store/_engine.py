@@ -69,7 +69,14 @@ def make_engine(url: URL) -> Engine:
         # One shared connection, so every thread (the writer's too) sees one database.
         kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
     elif sqlite and not url.query.get("uri"):
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        directory = Path(url.database).expanduser().parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise StoreError(
+                f"cannot open store {mask_url(url)}: cannot create directory {directory}: {reason}"
+            ) from exc
     try:
         engine = create_engine(url, **kwargs)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:

@@ -215,10 +215,20 @@ class Store:
         return len(batch)
 
     def finished(self, run_id: str) -> dict[tuple[str, int], bool]:
-        """`(sample_id, epoch)` -> whether that stored sample carries a model error."""
-        query = select(samples.c.sample_id, samples.c.epoch, samples.c.error.is_not(None)).where(
-            samples.c.run_id == run_id
+        """`(sample_id, epoch)` -> whether that stored sample errored (model or any scorer)."""
+        scorer_failed = (
+            select(scores.c.id)
+            .where(
+                scores.c.run_id == samples.c.run_id,
+                scores.c.sample_id == samples.c.sample_id,
+                scores.c.epoch == samples.c.epoch,
+                scores.c.error.is_not(None),
+            )
+            .exists()
         )
+        query = select(
+            samples.c.sample_id, samples.c.epoch, samples.c.error.is_not(None) | scorer_failed
+        ).where(samples.c.run_id == run_id)
         with self.engine.connect() as conn:
             return {(s, e): bool(err) for s, e, err in conn.execute(query)}
 
