@@ -139,15 +139,15 @@ def test_an_unknown_variable_names_the_sample() -> None:
 
 
 def test_python_references_resolve_beside_the_yaml(folder: Path) -> None:
-    (folder / "my_checks.py").write_text(
+    (folder / "beside_yaml_checks.py").write_text(
         "def short(sample, output, ctx):\n    return len(output.text) < 10\n"
     )
     path = folder / "b.yaml"
     path.write_text(
         "name: x\ndataset: {path: q.jsonl, fields: {input: question}}\n"
-        "scorers: ['python:my_checks:short']\n"
+        "scorers: ['python:beside_yaml_checks:short']\n"
     )
-    assert load_benchmark(path).scorers[0].name == "python:my_checks:short"
+    assert load_benchmark(path).scorers[0].name == "python:beside_yaml_checks:short"
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,8 @@
 """The engine: run a benchmark against a model, concurrently, into the store."""
 
-from proctor.engine._engine import (
-    Observer,
-    RunOptions,
-    RunSummary,
-    run_benchmark,
-    run_benchmark_async,
-)
+from proctor.engine._options import Observer, RunOptions, RunSummary
 from proctor.engine._retry import Backoff
+from proctor.engine._run import run_benchmark, run_benchmark_async
 
 __all__ = [
     "Backoff",

@@ -13,73 +13,26 @@ flat whatever the dataset's size.
 from __future__ import annotations
 
 import asyncio
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from proctor.engine._calls import ModelCalls, cache_key
 from proctor.engine._context import EngineContext
-from proctor.engine._retry import Backoff
+from proctor.engine._options import Observer, RunOptions, RunSummary
+from proctor.engine._records import clean, error_text, score_record, target_json
 from proctor.errors import ConfigError, TemplateError
 from proctor.model import GenerateConfig, GenerateRequest, Model, ModelOutput
-from proctor.scorer import Score, Scorer
+from proctor.scorer import Scorer
 from proctor.store import RunRecord, SampleRecord, ScoreRecord
 
 if TYPE_CHECKING:
     from proctor.benchmark import Benchmark
     from proctor.dataset import Sample
-    from proctor.metrics import MetricValue
     from proctor.store import Store, StoreWriter
 
 _CHUNK = 256
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """Options of one run that are not part of the benchmark or the model.
-
-    `limit` and `epochs` override the benchmark's; `max_concurrency` the
-    model's; `cache` None means the backend's default (on for remote APIs,
-    off for `python:` and `replay:`); `resume` names a run to finish, and
-    `retry_errors` re-runs its errored samples too.
-    """
-
-    limit: int | None = None
-    epochs: int | None = None
-    max_concurrency: int | None = None
-    label: str | None = None
-    resume: str | None = None
-    retry_errors: bool = False
-    cache: bool | None = None
-    backoff: Backoff = field(default_factory=Backoff)
-
-
-@dataclass
-class RunSummary:
-    """What happened in one invocation of a run."""
-
-    run: RunRecord
-    metrics: list[MetricValue]
-    total: int
-    processed: int
-    skipped: int
-    n_errors: int
-    n_cached: int
-    cost: float | None
-    model_calls: int
-    interrupted: bool = False
-
-
-class Observer(Protocol):
-    """Receives progress: the CLI draws its progress bar from these calls."""
-
-    def start(self, run: RunRecord, total: int, skipped: int) -> None: ...
-
-    def advance(self, record: SampleRecord) -> None: ...
-
-    def finish(self, summary: RunSummary) -> None: ...
 
 
 @dataclass(slots=True)
@@ -92,42 +45,6 @@ class _Item:
     key: str | None = None
     cached: dict | None = None
     error: str | None = None  # the prompt could not be rendered for this sample
-
-
-def _target_json(sample: Sample) -> Any:
-    return (
-        sample.target
-        if sample.target is None or isinstance(sample.target, str)
-        else list(sample.target)
-    )
-
-
-def _clean(text: str | None) -> str | None:
-    """Model output is untrusted: a NUL character cannot be stored in every database."""
-    if text is None or "\x00" not in text:
-        return text
-    return text.replace("\x00", "\ufffd")
-
-
-def _score_record(name: str, score: Any) -> ScoreRecord:
-    if not isinstance(score, Score):
-        return ScoreRecord(name, None, error=f"scorer returned {type(score).__name__}, not Score")
-    if isinstance(score.value, float) and not math.isfinite(score.value):
-        return ScoreRecord(name, None, error=f"scorer returned a non-finite value {score.value}")
-    return ScoreRecord(
-        name,
-        score.value,
-        _clean(score.explanation),
-        _clean(score.answer),
-        score.metadata,
-        score.source,
-        score.annotator,
-    )
-
-
-def _error_text(exc: BaseException) -> str:
-    text = str(exc)
-    return _clean(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)  # type: ignore[return-value]
 
 
 class Engine:
@@ -344,7 +261,7 @@ class Engine:
                     try:
                         rendered = self.benchmark.render(sample)
                     except TemplateError as exc:  # this sample's error; the run goes on
-                        render_error = _error_text(exc)
+                        render_error = error_text(exc)
                 request = GenerateRequest(rendered or "", self.generate_config, sample, epoch)
                 item = _Item(sample, epoch, position, request, previous is not None)
                 item.error = render_error
@@ -397,7 +314,7 @@ class Engine:
             epoch=item.epoch,
             position=item.position,
             input=item.request.input_json(),
-            target=_target_json(sample),
+            target=target_json(sample),
             choices=None if sample.choices is None else list(sample.choices),
             metadata=sample.metadata,
         )
@@ -409,10 +326,10 @@ class Engine:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # recorded on the sample: the run goes on
-            record.error = _error_text(exc)
+            record.error = error_text(exc)
             return record
         output = result.output
-        record.output = _clean(output.text)
+        record.output = clean(output.text)
         record.output_extra = output.extra
         record.latency_ms = result.latency_ms
         record.input_tokens = output.input_tokens
@@ -430,11 +347,11 @@ class Engine:
 
     async def _score_one(self, scorer: Scorer, sample: Sample, output: ModelOutput) -> ScoreRecord:
         try:
-            return _score_record(scorer.name, await scorer(sample, output, self.ctx))
+            return score_record(scorer.name, await scorer(sample, output, self.ctx))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a failing scorer is an error on this sample, never a 0
-            return ScoreRecord(scorer.name, None, error=_error_text(exc))
+            return ScoreRecord(scorer.name, None, error=error_text(exc))
 
     async def _close_models(self) -> None:
         for model in self._models.values():
@@ -488,50 +405,3 @@ def _config_record(model: Model, generate: GenerateConfig, cache: bool) -> dict[
     record["generate"] = generate.to_dict()
     record["cache"] = cache
     return record
-
-
-async def run_benchmark_async(
-    benchmark: Benchmark,
-    model: Model,
-    *,
-    store: Store,
-    options: RunOptions | None = None,
-    observer: Observer | None = None,
-) -> RunSummary:
-    """Run `benchmark` against `model`, writing every finished sample to `store`."""
-    engine = Engine(
-        benchmark, model, store=store, options=options or RunOptions(), observer=observer
-    )
-    try:
-        return await engine.run()
-    finally:
-        await model.aclose()
-
-
-def run_benchmark(
-    benchmark: Benchmark,
-    model: Model | str,
-    *,
-    store: Store | None = None,
-    options: RunOptions | None = None,
-    observer: Observer | None = None,
-) -> RunSummary:
-    """Run a benchmark to completion (blocking). `model` may be a spec string.
-
-    summary = run_benchmark(load_benchmark("bench.yaml"), "openai:gpt-4o-mini")
-    for m in summary.metrics: print(m.name, m.value, m.ci_low, m.ci_high)
-    """
-    from proctor.model import get_model
-    from proctor.store import Store
-
-    if isinstance(model, str):
-        model = get_model(model)
-    owned = store is None
-    store = store or Store()
-    try:
-        return asyncio.run(
-            run_benchmark_async(benchmark, model, store=store, options=options, observer=observer)
-        )
-    finally:
-        if owned:
-            store.close()
