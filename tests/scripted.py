@@ -10,7 +10,13 @@ import asyncio
 from collections.abc import Callable
 from typing import ClassVar
 
-from proctor.model import GenerateRequest, ModelConfig, ModelOutput
+from proctor.model import (
+    GenerateRequest,
+    Loglikelihood,
+    LoglikelihoodRequest,
+    ModelConfig,
+    ModelOutput,
+)
 
 
 class ScriptedModel:
@@ -60,6 +66,15 @@ class ScriptedModel:
             return ModelOutput(text=text, input_tokens=10, output_tokens=len(text.split()))
         finally:
             self.in_flight -= 1
+
+    async def loglikelihood(self, request: LoglikelihoodRequest) -> list[Loglikelihood]:
+        """Log-probabilities from `self.logprobs(context, continuation)` (default: -len)."""
+        sample_id = request.sample.id if request.sample else ""
+        self.calls.append((sample_id, request.epoch))
+        score = getattr(self, "logprobs", None) or (lambda context, cont: -float(len(cont)))
+        return [
+            Loglikelihood(score(request.context, c), False, len(c)) for c in request.continuations
+        ]
 
     async def aclose(self) -> None:
         pass

@@ -6,9 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from proctor.benchmark._prompt import FewShot, FewShotRenderer, PromptTemplate
+from proctor.benchmark._prompt import (
+    LETTERS,
+    FewShot,
+    FewShotRenderer,
+    PromptTemplate,
+    compile_template,
+    render_template,
+    sample_context,
+)
 from proctor.dataset import ChatMessage, Dataset, Sample
 from proctor.dataset._canonical import hash_json
 from proctor.errors import ConfigError
@@ -44,6 +52,9 @@ class Benchmark:
     epochs: int = 1
     description: str = ""
     generation: GenerateConfig = field(default_factory=GenerateConfig)
+    protocol: Literal["generate", "loglikelihood"] = "generate"
+    continuation: str = "{{ choice }}"
+    target_delimiter: str = " "
     path: Path | None = None
     spec: dict[str, Any] = field(default_factory=dict)
 
@@ -62,6 +73,16 @@ class Benchmark:
         if self.epochs < 1:
             raise ConfigError(f"epochs must be at least 1, got {self.epochs}", source=where)
         self.prompt.compile()
+        if self.protocol == "loglikelihood":
+            if self.prompt.system is not None or self.prompt.messages is not None:
+                raise ConfigError(
+                    "protocol: loglikelihood scores continuations of a plain-text prompt; "
+                    "drop the system prompt and messages, or use protocol: generate",
+                    source=where,
+                )
+            self._continuation = compile_template(
+                self.continuation, where=f"{self.prompt.source}.continuation"
+            )
 
     @cached_property
     def _fewshot(self) -> FewShotRenderer | None:
@@ -74,13 +95,14 @@ class Benchmark:
     @cached_property
     def task_version(self) -> str:
         """Hash of dataset version + prompt + few-shot set."""
-        return hash_json(
-            {
-                "dataset": self.dataset.version,
-                "prompt": self.prompt.describe(),
-                "fewshot": None if self._fewshot is None else self._fewshot.version,
-            }
-        )
+        task: dict[str, Any] = {
+            "dataset": self.dataset.version,
+            "prompt": self.prompt.describe(),
+            "fewshot": None if self._fewshot is None else self._fewshot.version,
+        }
+        if self.protocol == "loglikelihood":
+            task["loglikelihood"] = [self.continuation, self.target_delimiter]
+        return hash_json(task)
 
     def check_keys(self) -> None:
         """Slice and cluster keys must name metadata that some sample has (a typo would
@@ -99,6 +121,26 @@ class Benchmark:
         """The model input for `sample`: prompt text or chat messages."""
         fewshot = None if self._fewshot is None else self._fewshot.render(sample)
         return self.prompt.render(sample, fewshot)
+
+    def continuations(self, sample: Sample) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """For `protocol: loglikelihood`: each choice's continuation (with the target
+        delimiter in front) and its text (without, as `acc_norm` measures it)."""
+        texts = []
+        for index, choice in enumerate(sample.choices or ()):
+            context = sample_context(sample) | {
+                "choice": choice,
+                "index": index,
+                "letter": LETTERS[index],
+            }
+            texts.append(
+                render_template(
+                    self._continuation,
+                    context,
+                    where=f"{self.prompt.source}.continuation",
+                    sample=sample,
+                )
+            )
+        return tuple(self.target_delimiter + t for t in texts), tuple(texts)
 
     def describe(self) -> dict[str, Any]:
         """What is stored with a run to say what was run."""
@@ -121,5 +163,6 @@ class Benchmark:
             "slices": list(self.slices),
             "cluster": self.cluster,
             "epochs": self.epochs,
+            "protocol": self.protocol,
             "spec": self.spec,
         }

@@ -212,6 +212,9 @@ def load_benchmark(path: str | Path) -> Benchmark:
                 stop=None if g.stop is None else tuple(g.stop),
                 seed=g.seed,
             ),
+            protocol=spec.protocol,
+            continuation=spec.continuation,
+            target_delimiter=spec.target_delimiter,
             path=path,
             spec=spec.model_dump(mode="json", by_alias=True, exclude_none=True),
         )

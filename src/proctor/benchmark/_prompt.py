@@ -78,7 +78,7 @@ def sample_context(sample: Sample) -> dict[str, Any]:
     }
 
 
-def _render(template: Any, context: dict[str, Any], *, where: str, sample: Sample) -> str:
+def render_template(template: Any, context: dict[str, Any], *, where: str, sample: Sample) -> str:
     from jinja2 import TemplateError as JinjaError
 
     try:
@@ -186,7 +186,9 @@ class PromptTemplate:
         return (*head, ChatMessage("user", text)) if head else text
 
     def _render(self, key: str, source: str, context: dict[str, Any], sample: Sample) -> str:
-        return _render(self._get(key, source), context, where=f"{self.source}.{key}", sample=sample)
+        return render_template(
+            self._get(key, source), context, where=f"{self.source}.{key}", sample=sample
+        )
 
 
 def _before_first_user(
@@ -223,7 +225,9 @@ class FewShotRenderer:
     def render(self, sample: Sample) -> str:
         examples = [s for s in self.candidates if s.id != sample.id][: self.fewshot.n]
         parts = [
-            _render(self._template, sample_context(s), where=f"{self._source}.fewshot", sample=s)
+            render_template(
+                self._template, sample_context(s), where=f"{self._source}.fewshot", sample=s
+            )
             for s in examples
         ]
         return self.fewshot.separator.join(parts) + self.fewshot.separator if parts else ""

@@ -91,3 +91,6 @@ class BenchmarkSpec(_Strict):
     cluster: str | None = None
     epochs: int = Field(default=1, ge=1)
     generation: GenerationSpec = GenerationSpec()
+    protocol: Literal["generate", "loglikelihood"] = "generate"
+    continuation: str = "{{ choice }}"
+    target_delimiter: str = " "

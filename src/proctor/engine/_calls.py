@@ -7,15 +7,16 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from proctor.engine._limits import RateLimiter
 from proctor.engine._retry import Backoff, with_retries
 from proctor.errors import ModelError, ModelTimeout
-from proctor.model import GenerateRequest, Model, ModelOutput
+from proctor.model import GenerateRequest, LoglikelihoodRequest, Model, ModelOutput
 from proctor.store import CacheEntry
 
 
-def cache_key(model: Model, request: GenerateRequest) -> str:
+def cache_key(model: Model, request: GenerateRequest | LoglikelihoodRequest) -> str:
     """Content hash of a call: model spec and endpoint, settings, rendered input, epoch.
 
     The endpoint (a backend's optional `endpoint` attribute: the server it
@@ -23,6 +24,14 @@ def cache_key(model: Model, request: GenerateRequest) -> str:
     share answers. Timeouts and concurrency are left out: they do not change
     what the model answers.
     """
+    if isinstance(request, LoglikelihoodRequest):
+        what: list[Any] = ["loglikelihood", request.context, list(request.continuations)]
+        payload = json.dumps(
+            [model.spec, getattr(model, "endpoint", None), *what, request.epoch],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
     payload = json.dumps(
         [
             model.spec,
@@ -31,6 +40,7 @@ def cache_key(model: Model, request: GenerateRequest) -> str:
             request.input_json(),
             request.epoch,
             model.config.options.get("extra_body"),
+            request.json_schema,
         ],
         sort_keys=True,
         ensure_ascii=False,
@@ -56,6 +66,30 @@ def output_from_json(data: dict) -> ModelOutput:
         output_tokens=data.get("output_tokens"),
         finish_reason=data.get("finish_reason"),
         extra=data.get("extra") or {},
+    )
+
+
+def loglikelihood_output(request: LoglikelihoodRequest, results: list) -> ModelOutput:
+    """The answer to a loglikelihood request, in the shape the rest of the engine stores.
+
+    `text` is the most likely continuation; `extra["loglikelihoods"]` holds every
+    continuation's summed log-probability, whether it is the greedy one, and its
+    length in tokens.
+    """
+    if len(results) != len(request.continuations):
+        raise ModelError(
+            f"asked for {len(request.continuations)} log-probabilities, got {len(results)}"
+        )
+    best = max(range(len(results)), key=lambda i: results[i].logprob)
+    return ModelOutput(
+        text=request.continuations[best],
+        extra={
+            "loglikelihoods": [
+                {"logprob": r.logprob, "is_greedy": r.is_greedy, "n_tokens": r.n_tokens}
+                for r in results
+            ],
+            "continuations": list(request.continuations),
+        },
     )
 
 
@@ -99,7 +133,9 @@ class ModelCalls:
         self.calls = 0
         self.retries = 0
 
-    async def _attempt(self, request: GenerateRequest) -> tuple[ModelOutput, float]:
+    async def _attempt(
+        self, request: GenerateRequest | LoglikelihoodRequest
+    ) -> tuple[ModelOutput, float]:
         """One call, rate-limited and bounded by the timeout; returns its latency in ms."""
         if self._limiter is not None:  # every attempt, retries included, counts against rpm
             await self._limiter.acquire()
@@ -107,7 +143,10 @@ class ModelCalls:
         start = time.perf_counter()
         try:
             async with asyncio.timeout(self._timeout):
-                output = await self.model.generate(request)
+                if isinstance(request, LoglikelihoodRequest):
+                    output = loglikelihood_output(request, await self.model.loglikelihood(request))  # type: ignore[attr-defined]
+                else:
+                    output = await self.model.generate(request)
         except TimeoutError:
             raise ModelTimeout(f"no answer within {self._timeout:g} s") from None
         return output, (time.perf_counter() - start) * 1000.0
@@ -116,7 +155,11 @@ class ModelCalls:
         self.retries += 1
 
     async def call(
-        self, request: GenerateRequest, *, cached: dict | None = None, key: str | None = None
+        self,
+        request: GenerateRequest | LoglikelihoodRequest,
+        *,
+        cached: dict | None = None,
+        key: str | None = None,
     ) -> CallResult:
         """Answer `request`: from the cache or from the model.
 

@@ -23,7 +23,14 @@ from proctor.engine._context import EngineContext
 from proctor.engine._options import Observer, RunOptions, RunSummary
 from proctor.engine._records import clean, error_text, score_record, target_json
 from proctor.errors import ConfigError, TemplateError
-from proctor.model import GenerateConfig, GenerateRequest, Model, ModelOutput
+from proctor.model import (
+    GenerateConfig,
+    GenerateRequest,
+    LoglikelihoodRequest,
+    Model,
+    ModelOutput,
+    supports_loglikelihood,
+)
 from proctor.scorer import Scorer
 from proctor.store import RunRecord, SampleRecord, ScoreRecord
 
@@ -199,6 +206,12 @@ class Engine:
     async def run(self) -> RunSummary:
         from proctor.store import StoreWriter
 
+        if self.benchmark.protocol == "loglikelihood" and not supports_loglikelihood(self.model):
+            raise ConfigError(
+                f"{self.model.spec} cannot compute log-probabilities, which this benchmark's "
+                "protocol: loglikelihood needs (local: models and OpenAI-compatible servers "
+                "with /v1/completions can)"
+            )
         if len(self.dataset) == 0:
             raise ConfigError(
                 f"nothing to run: {self.dataset.name} has no samples"
@@ -259,11 +272,16 @@ class Engine:
                     continue
                 if rendered is None and render_error is None:
                     try:
-                        rendered = self.benchmark.render(sample)
-                    except TemplateError as exc:  # this sample's error; the run goes on
+                        rendered = self._render(sample)
+                    except (TemplateError, ConfigError) as exc:  # this sample's error
                         render_error = error_text(exc)
-                request = GenerateRequest(rendered or "", self.generate_config, sample, epoch)
-                item = _Item(sample, epoch, position, request, previous is not None)
+                item = _Item(
+                    sample,
+                    epoch,
+                    position,
+                    self._request(rendered, sample, epoch),
+                    previous is not None,
+                )
                 item.error = render_error
                 chunk.append(item)
             if len(chunk) >= _CHUNK:
@@ -272,6 +290,27 @@ class Engine:
         await self._enqueue(chunk, queue)
         for _ in range(n_workers):
             await queue.put(None)
+
+    def _render(self, sample: Sample) -> Any:
+        """The prompt, and for loglikelihood also the choices' continuations and texts."""
+        prompt = self.benchmark.render(sample)
+        if self.benchmark.protocol == "generate":
+            return prompt
+        if not isinstance(prompt, str):
+            raise ConfigError(
+                f"sample {sample.id!r}: loglikelihood needs a plain-text prompt, not chat messages"
+            )
+        if not sample.choices:
+            raise ConfigError(f"sample {sample.id!r} has no choices to score")
+        return (prompt, *self.benchmark.continuations(sample))
+
+    def _request(
+        self, rendered: Any, sample: Sample, epoch: int
+    ) -> GenerateRequest | LoglikelihoodRequest:
+        if self.benchmark.protocol == "generate":
+            return GenerateRequest(rendered or "", self.generate_config, sample, epoch)
+        context, continuations = (rendered[0], rendered[1]) if rendered else ("", ())
+        return LoglikelihoodRequest(context, continuations, sample, epoch)
 
     async def _enqueue(self, chunk: list[_Item], queue: asyncio.Queue) -> None:
         lookup = [item for item in chunk if item.error is None] if self.cache else []
@@ -313,7 +352,7 @@ class Engine:
             sample_id=sample.id,
             epoch=item.epoch,
             position=item.position,
-            input=item.request.input_json(),
+            input=_input_json(item.request),
             target=target_json(sample),
             choices=None if sample.choices is None else list(sample.choices),
             metadata=sample.metadata,
@@ -329,6 +368,8 @@ class Engine:
             record.error = error_text(exc)
             return record
         output = result.output
+        if isinstance(item.request, LoglikelihoodRequest):
+            output = self._choice_output(item.request, output)
         record.output = clean(output.text)
         record.output_extra = output.extra
         record.latency_ms = result.latency_ms
@@ -338,6 +379,20 @@ class Engine:
         record.cached = result.cached
         record.scores = await self._score(sample, output)
         return record
+
+    def _choice_output(self, request: LoglikelihoodRequest, output: ModelOutput) -> ModelOutput:
+        """Name the chosen option by its text, and keep every option's text for `acc_norm`."""
+        cut = len(self.benchmark.target_delimiter)
+        texts = [c[cut:] for c in request.continuations]
+        logprobs = [r["logprob"] for r in output.extra["loglikelihoods"]]
+        best = max(range(len(logprobs)), key=logprobs.__getitem__)
+        extra = dict(output.extra, choice_texts=texts)
+        return ModelOutput(
+            text=texts[best],
+            input_tokens=output.input_tokens,
+            output_tokens=output.output_tokens,
+            extra=extra,
+        )
 
     async def _score(self, sample: Sample, output: ModelOutput) -> list[ScoreRecord]:
         scorers = self.benchmark.scorers
@@ -387,6 +442,12 @@ class Engine:
             model_calls=model_calls,
             interrupted=interrupted,
         )
+
+
+def _input_json(request: GenerateRequest | LoglikelihoodRequest) -> Any:
+    if isinstance(request, LoglikelihoodRequest):
+        return request.context
+    return request.input_json()
 
 
 def _merge(defaults: GenerateConfig, override: GenerateConfig) -> GenerateConfig:

@@ -7,7 +7,7 @@ from proctor.metrics._intervals import (
     t_interval,
     wilson_interval,
 )
-from proctor.metrics._mean import mean
+from proctor.metrics._mean import mean, mean_of
 from proctor.metrics._metric import Metric, MetricValue, metric_name
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "clustered_stderr",
     "compute_metrics",
     "mean",
+    "mean_of",
     "metric_name",
     "t_interval",
     "wilson_interval",

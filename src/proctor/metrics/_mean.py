@@ -44,7 +44,7 @@ from proctor.metrics._metric import Metric
 if TYPE_CHECKING:
     from proctor.scorer import Score
 
-__all__ = ["Mean", "mean"]
+__all__ = ["Mean", "MeanOf", "mean", "mean_of"]
 
 _CONFIDENCE = 0.95
 Summary = tuple[float | None, float | None, float | None, float | None, str]
@@ -106,3 +106,37 @@ def mean() -> Metric:
     @scorer("my_check", metrics=lambda: [mean()])
     """
     return Mean()
+
+
+class MeanOf(Mean):
+    """`mean()` under another name, optionally of one metadata field of each score.
+
+    A scorer that computes several per-sample figures at once keeps the
+    others in `Score.metadata`: `mean_of("acc_norm")` averages one of them,
+    and `mean_of(None, name="acc")` averages the scores' values as `acc`,
+    with the same intervals as `mean()`.
+    """
+
+    def __init__(self, key: str | None, *, name: str | None = None):
+        if key is None and name is None:
+            raise ValueError("mean_of(None) needs a name")
+        self.key = key
+        self.name = name or key  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"mean_of({self.key!r}, name={self.name!r})"
+
+    def sample_stat(self, scores: Sequence[Score]) -> float | None:
+        if self.key is None:
+            return super().sample_stat(scores)
+        values = [
+            float(s.metadata[self.key])
+            for s in scores
+            if isinstance(s.metadata.get(self.key), bool | int | float)
+        ]
+        return math.fsum(values) / len(values) if values else None
+
+
+def mean_of(key: str | None, *, name: str | None = None) -> Metric:
+    """The mean of `score.metadata[key]` (or of the values, with `key=None`) as `name`."""
+    return MeanOf(key, name=name)

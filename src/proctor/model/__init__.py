@@ -5,19 +5,25 @@ from proctor.model._resolve import get_model
 from proctor.model._types import (
     GenerateConfig,
     GenerateRequest,
+    Loglikelihood,
+    LoglikelihoodRequest,
     Model,
     ModelConfig,
     ModelOutput,
     Prices,
+    supports_loglikelihood,
 )
 
 __all__ = [
     "GenerateConfig",
     "GenerateRequest",
+    "Loglikelihood",
+    "LoglikelihoodRequest",
     "Model",
     "ModelConfig",
     "ModelOutput",
     "Prices",
     "get_model",
     "run_inline",
+    "supports_loglikelihood",
 ]

@@ -97,12 +97,16 @@ class GenerateRequest:
     `input` is the rendered prompt: a string, or chat messages when the
     benchmark uses messages or a system prompt. `sample` and `epoch` are given
     so that `python:` and `replay:` models can see which task they answer.
+    `json_schema`, when set, asks for an answer that is JSON matching it
+    (`{"type": "object"}` for any object): backends that can constrain decoding
+    (a grammar, a response format) do; the others pass it on as best they can.
     """
 
     input: str | tuple[ChatMessage, ...]
     config: GenerateConfig = field(default_factory=GenerateConfig)
     sample: Sample | None = None
     epoch: int = 0
+    json_schema: dict[str, Any] | None = None
 
     def messages(self) -> list[dict[str, str]]:
         """The input as chat-completions messages."""
@@ -130,6 +134,33 @@ class ModelOutput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class LoglikelihoodRequest:
+    """Log-probabilities of several continuations of one context.
+
+    All continuations share the context, so a backend evaluates the context
+    once and reuses it for each (prefix reuse). The context is plain text.
+    """
+
+    context: str
+    continuations: tuple[str, ...]
+    sample: Sample | None = None
+    epoch: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Loglikelihood:
+    """The summed log-probability of one continuation given its context.
+
+    `is_greedy` is True when every continuation token is the most likely one;
+    `n_tokens` counts the continuation's tokens.
+    """
+
+    logprob: float
+    is_greedy: bool
+    n_tokens: int
+
+
 @runtime_checkable
 class Model(Protocol):
     """The system under test, behind one async call.
@@ -137,6 +168,13 @@ class Model(Protocol):
     Implementations raise `ModelError` (with `retryable` set truthfully) for
     failed calls; the engine owns retries, timeouts and concurrency, so a
     backend makes exactly one attempt per `generate`.
+
+    Backends that can score text also define
+
+        async def loglikelihood(self, request: LoglikelihoodRequest) -> list[Loglikelihood]
+
+    (one result per continuation, in order); the engine checks for it with
+    `supports_loglikelihood(model)`.
     """
 
     spec: str
@@ -146,3 +184,8 @@ class Model(Protocol):
     async def generate(self, request: GenerateRequest) -> ModelOutput: ...
 
     async def aclose(self) -> None: ...
+
+
+def supports_loglikelihood(model: object) -> bool:
+    """Whether `model` can compute log-probabilities of given continuations."""
+    return callable(getattr(model, "loglikelihood", None))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -124,13 +125,15 @@ def scorer(
     name: str,
     *,
     version: str = "1",
-    metrics: Callable[[], Sequence[Metric]] | None = None,
+    metrics: Callable[..., Sequence[Metric]] | None = None,
 ) -> Callable[[Callable[..., ScoreFn]], Callable[..., Scorer]]:
     """Turn a factory returning a score function into a factory returning a `Scorer`.
 
     The factory must take keyword-only arguments; they become the scorer's
     `args` and part of its signature. `metrics` builds the metrics that
-    aggregate this scorer's scores (default: the mean with a 95% CI).
+    aggregate this scorer's scores (default: the mean with a 95% CI); it is
+    called with the factory's keyword arguments when it accepts any, so the
+    metrics can depend on them.
 
         @scorer("exact_match")
         def exact_match(*, ignore_case: bool = True) -> ScoreFn:
@@ -146,6 +149,8 @@ def scorer(
                 from proctor.metrics import mean
 
                 built: Sequence[Metric] = (mean(),)
+            elif inspect.signature(metrics).parameters:
+                built = tuple(metrics(**kwargs))
             else:
                 built = tuple(metrics())
             return Scorer(name=name, fn=fn, args=dict(kwargs), version=version, metrics=built)
