@@ -183,7 +183,13 @@ def load_benchmark(path: str | Path) -> Benchmark:
                 )
                 samples = tuple(src)
             fewshot = FewShot(
-                n=fs.n, seed=fs.seed, samples=samples, template=fs.template, separator=fs.separator
+                n=fs.n,
+                seed=fs.seed,
+                samples=samples,
+                template=fs.template,
+                separator=fs.separator,
+                sampler=fs.sampler,
+                group_by=fs.group_by,
             )
         p = spec.prompt
         prompt = PromptTemplate(

@@ -7,7 +7,7 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from proctor.dataset import ChatMessage, Dataset, Sample
 from proctor.dataset._canonical import hash_json, sample_digest
@@ -92,9 +92,12 @@ class FewShot:
     """Worked examples put before each question.
 
     Examples come from `samples` when given, else from the benchmark's own
-    dataset; `n` of them are chosen with `seed`, and the sample being asked is
-    never among its own examples (one spare candidate replaces it). Each is
-    rendered with `template` and joined with `separator`.
+    dataset. `sampler` "random" draws them with `seed`; "first" takes them in
+    order (as lm-evaluation-harness's `first_n`). With `group_by` (a metadata
+    key), each question gets examples of its own group only (MMLU: the same
+    subject). The sample being asked is never among its own examples (a spare
+    candidate replaces it). Each is rendered with `template` and the examples
+    are joined, and followed, by `separator`.
     """
 
     n: int
@@ -102,17 +105,31 @@ class FewShot:
     samples: tuple[Sample, ...] | None = None
     template: str = "{{ input }}\n{{ target }}"
     separator: str = "\n\n"
+    sampler: Literal["random", "first"] = "random"
+    group_by: str | None = None
 
     def candidates(self, dataset: Dataset) -> list[Sample]:
-        """The n + 1 candidate examples: enough to skip the asked sample."""
+        """n + 1 candidate examples per group (enough to skip the asked sample)."""
         if self.samples is not None:
-            pool_ids = [s.id for s in self.samples]
-            by_id = {s.id: s for s in self.samples}
-            chosen = random.Random(self.seed).sample(pool_ids, min(self.n + 1, len(pool_ids)))
-            return [by_id[i] for i in chosen]
-        ids = dataset.all_ids()
-        chosen = random.Random(self.seed).sample(ids, min(self.n + 1, len(ids)))
-        return [dataset.sample(i) for i in chosen]
+            pool: list[Sample] = list(self.samples)
+        elif self.group_by is None and self.sampler == "random":
+            ids = dataset.all_ids()  # draw ids first: only the chosen samples are read
+            chosen = random.Random(self.seed).sample(ids, min(self.n + 1, len(ids)))
+            return [dataset.sample(i) for i in chosen]
+        else:
+            pool = list(dataset.with_options(limit=None, shuffle=False))
+        groups: dict[Any, list[Sample]] = {}
+        for sample in pool:
+            key = None if self.group_by is None else sample.metadata.get(self.group_by)
+            groups.setdefault(key, []).append(sample)
+        chosen_all: list[Sample] = []
+        for members in groups.values():
+            k = min(self.n + 1, len(members))
+            if self.sampler == "first":
+                chosen_all.extend(members[:k])
+            else:
+                chosen_all.extend(random.Random(self.seed).sample(members, k))
+        return chosen_all
 
 
 @dataclass
@@ -212,18 +229,34 @@ class FewShotRenderer:
         self._source = source
 
     @cached_property
+    def _groups(self) -> dict[Any, list[Sample]]:
+        groups: dict[Any, list[Sample]] = {}
+        for candidate in self.candidates:
+            groups.setdefault(candidate.metadata.get(self.fewshot.group_by or ""), []).append(
+                candidate
+            )
+        return groups
+
+    @cached_property
     def version(self) -> str:
         return hash_json(
             {
                 "n": self.fewshot.n,
                 "template": self.fewshot.template,
                 "separator": self.fewshot.separator,
+                "group_by": self.fewshot.group_by,
                 "examples": [sample_digest(s).hex() for s in self.candidates],
             }
         )
 
     def render(self, sample: Sample) -> str:
-        examples = [s for s in self.candidates if s.id != sample.id][: self.fewshot.n]
+        group_by = self.fewshot.group_by
+        pool = (
+            self.candidates
+            if group_by is None
+            else self._groups.get(sample.metadata.get(group_by), [])
+        )
+        examples = [s for s in pool if s.id != sample.id][: self.fewshot.n]
         parts = [
             render_template(
                 self._template, sample_context(s), where=f"{self._source}.fewshot", sample=s

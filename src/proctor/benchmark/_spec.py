@@ -64,6 +64,8 @@ class FewShotSpec(_Strict):
     samples: list[dict[str, Any]] | None = None
     template: str = "{{ input }}\n{{ target }}"
     separator: str = "\n\n"
+    sampler: Literal["random", "first"] = "random"
+    group_by: str | None = None
 
 
 class ScorerSpec(_Strict):

@@ -7,6 +7,7 @@ from proctor.metrics._intervals import (
     t_interval,
     wilson_interval,
 )
+from proctor.metrics._macro import macro_mean
 from proctor.metrics._mean import mean, mean_of
 from proctor.metrics._metric import Metric, MetricValue, metric_name
 
@@ -17,6 +18,7 @@ __all__ = [
     "clustered_interval",
     "clustered_stderr",
     "compute_metrics",
+    "macro_mean",
     "mean",
     "mean_of",
     "metric_name",

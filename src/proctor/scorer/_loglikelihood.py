@@ -10,7 +10,10 @@ The definitions are lm-evaluation-harness's (`lm_eval/api/task.py`,
   text in characters (lm-eval's `len(choice)`, the continuation without its
   leading delimiter);
 * `acc_bytes` (only with `bytes_norm=True`) — divided by the length in UTF-8
-  bytes instead, under its own name.
+  bytes instead, under its own name;
+* `acc_macro` (only with `macro_by=KEY`) — the mean over the groups named by
+  that metadata key of each group's `acc` (MMLU reports this next to the
+  micro average `acc`).
 
 The engine computes the log-probabilities (benchmark `protocol:
 loglikelihood`) and keeps each option's value on the sample; this scorer only
@@ -39,18 +42,24 @@ def _argmax(values: list[float]) -> int:
     return max(range(len(values)), key=values.__getitem__)  # first of equal maxima, as np.argmax
 
 
-def _metrics(*, bytes_norm: bool = False) -> list[Metric]:
-    from proctor.metrics import mean_of
+def _metrics(*, bytes_norm: bool = False, macro_by: str | None = None) -> list[Metric]:
+    from proctor.metrics import macro_mean, mean_of
 
     metrics = [mean_of(None, name="acc"), mean_of("acc_norm")]
     if bytes_norm:
         metrics.append(mean_of("acc_bytes"))
+    if macro_by is not None:
+        metrics.append(macro_mean("group", name="acc_macro"))
     return metrics
 
 
 @scorer("loglikelihood_choice", metrics=_metrics)
-def loglikelihood_choice(*, bytes_norm: bool = False) -> ScoreFn:
-    """Multiple choice by log-probabilities: metrics `acc`, `acc_norm` (and `acc_bytes`)."""
+def loglikelihood_choice(*, bytes_norm: bool = False, macro_by: str | None = None) -> ScoreFn:
+    """Multiple choice by log-probabilities: metrics `acc`, `acc_norm` (and `acc_bytes`).
+
+    With `macro_by` (a metadata key such as MMLU's `subject`), also `acc_macro`:
+    the unweighted mean of the per-group accuracies, next to the micro `acc`.
+    """
 
     async def score(sample: Sample, output: ModelOutput, ctx: ScoreContext) -> Score:
         if not sample.choices:
@@ -77,6 +86,8 @@ def loglikelihood_choice(*, bytes_norm: bool = False) -> ScoreFn:
             "pred_norm": letters[pred_norm],
             "gold": letters[gold],
         }
+        if macro_by is not None:
+            metadata["group"] = str(sample.metadata.get(macro_by))
         if bytes_norm:
             by_bytes = [lp / max(1, len(t.encode())) for lp, t in zip(logprobs, texts, strict=True)]
             metadata["acc_bytes"] = _argmax(by_bytes) == gold
