@@ -26,6 +26,7 @@ from proctor.errors import RegistryError
 
 SCORERS_GROUP = "proctor.scorers"
 MODELS_GROUP = "proctor.models"
+CATALOG_GROUP = "proctor.catalog"
 
 
 class Registry:
@@ -91,3 +92,4 @@ def _is_model_class(obj: Any) -> bool:
 
 scorers = Registry(SCORERS_GROUP, "scorer", _is_scorer_factory)
 models = Registry(MODELS_GROUP, "model backend", _is_model_class)
+catalog = Registry(CATALOG_GROUP, "catalog benchmark", callable)

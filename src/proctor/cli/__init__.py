@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from proctor.cli._catalog import catalog
 from proctor.cli._export import export
 from proctor.cli._init import init
 from proctor.cli._run import run
@@ -26,6 +27,7 @@ app.command()(runs)
 app.command()(show)
 app.command()(export)
 app.command()(init)
+app.command()(catalog)
 
 
 def main() -> None:

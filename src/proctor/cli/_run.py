@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -21,7 +22,9 @@ from proctor.cli._common import (
 
 @handle_errors
 def run(
-    benchmark: Path = typer.Argument(..., help="Benchmark YAML file."),
+    benchmark: str = typer.Argument(
+        ..., help="Benchmark YAML file, or a catalog benchmark NAME[:ARG] (see `proctor catalog`)."
+    ),
     model: str = typer.Option(
         ..., "--model", "-m", help="Model spec: openai:NAME, python:pkg.mod:fn, replay:FILE."
     ),
@@ -62,10 +65,13 @@ def run(
     price_output: float | None = typer.Option(
         None, "--price-output", min=0.0, help="Price per million output tokens."
     ),
+    data: Path | None = typer.Option(
+        None, "--data", help="Catalog benchmarks: your copy of its data, in its official format."
+    ),
+    shots: int = typer.Option(0, "--shots", min=0, help="Catalog benchmarks: k-shot prompts."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Run BENCHMARK against a model; print metrics with 95% confidence intervals."""
-    from proctor.benchmark import load_benchmark
     from proctor.cli._progress import ProgressBar
     from proctor.cli._tables import metrics_table
     from proctor.engine import RunOptions, run_benchmark
@@ -76,7 +82,7 @@ def run(
         raise ConfigError("--retry-errors needs --resume RUN_ID")
     if (price_input is None) != (price_output is None):
         raise ConfigError("give both --price-input and --price-output, or neither")
-    bench = load_benchmark(benchmark)
+    bench = _benchmark(benchmark, data=data, shots=shots)
     config = ModelConfig(
         generate=GenerateConfig(temperature=temperature, max_tokens=max_tokens, seed=seed),
         base_url=base_url,
@@ -127,3 +133,21 @@ def run(
         )
         raise typer.Exit(EXIT_ERRORS)
     raise typer.Exit(EXIT_OK)
+
+
+def _benchmark(ref: str, *, data: Path | None, shots: int) -> Any:
+    """A YAML file when `ref` names one, else a catalog benchmark."""
+    from proctor.benchmark import load_benchmark
+    from proctor.errors import ConfigError
+
+    path = Path(ref)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        if data is not None or shots:
+            raise ConfigError(
+                "--data and --shots are for catalog benchmarks; a YAML benchmark "
+                "names its own dataset and few-shot"
+            )
+        return load_benchmark(path)
+    from proctor.catalog import load_catalog_benchmark
+
+    return load_catalog_benchmark(ref, data=data, shots=shots)

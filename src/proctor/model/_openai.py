@@ -24,8 +24,39 @@ servers need none). The key never appears in a message or a repr, and
 neither do credentials or a query string of the base URL: messages, the repr
 and the `endpoint` attribute (stored with a run, hashed into cache keys) use
 the URL without them.
-`config.options["extra_body"]` is merged into every request body, last, so
-it can set any field the server understands.
+`config.options["extra_body"]` is merged into every chat-completions body,
+last, so it can set any field the server understands.
+
+`json_schema` on a request becomes `response_format`. No one form works on
+both OpenAI and llama-cpp-python's server (the latter answers OpenAI's
+`"json_schema"` type with an HTTP 500), so `config.options["json_format"]`
+picks it:
+
+* "openai" (the default):
+  `{"type": "json_schema", "json_schema": {"name": "answer", "schema": S}}`,
+  for OpenAI, vLLM and llama.cpp's own `llama-server`;
+* "llama_cpp": `{"type": "json_object", "schema": S}`, for
+  llama-cpp-python's server (llama.cpp's `llama-server` takes it too).
+
+`loglikelihood` scores continuations through the legacy completions call,
+`POST {base_url}/completions` with `echo` and `logprobs`, one request per
+continuation, in order (a server keeping its prompt cache reuses the shared
+context). It follows lm-evaluation-harness: the context's trailing
+whitespace moves onto the continuation, and context + continuation are sent
+as one text. The continuation's tokens are the echoed tokens whose
+`text_offset` lies inside it (character offsets, as OpenAI, vLLM and
+llama-cpp-python count; offsets in UTF-8 bytes are recognised too); a token
+the server generates after the prompt lies outside and is ignored. A token
+spanning the boundary counts with the context. `is_greedy` holds when each
+continuation token's log-probability is the largest in its `top_logprobs`.
+A server that has no completions call, refuses `echo` with `logprobs` (as
+OpenAI's chat models do) or returns no logprobs raises a non-retryable
+`ModelError` saying it cannot compute loglikelihoods; other failures map as
+for `generate`. The context must not be empty: the first token of a prompt
+has no log-probability. For llama-cpp-python's server, a model whose GGUF
+adds no BOS token (SmolLM2) must be served with
+`--kv_overrides tokenizer.ggml.add_bos_token=bool:true`: without a BOS its
+echoed log-probabilities are shifted by one token.
 """
 
 from __future__ import annotations
@@ -35,13 +66,21 @@ import json
 import os
 import time
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
 from proctor.errors import ConfigError, ModelError, RateLimited
-from proctor.model._types import GenerateConfig, GenerateRequest, ModelConfig, ModelOutput
+from proctor.model._lmeval import split_whitespace
+from proctor.model._types import (
+    GenerateConfig,
+    GenerateRequest,
+    Loglikelihood,
+    LoglikelihoodRequest,
+    ModelConfig,
+    ModelOutput,
+)
 from proctor.model._urls import public_url
 
 __all__ = ["OpenAIModel"]
@@ -49,6 +88,11 @@ __all__ = ["OpenAIModel"]
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _RETRYABLE_STATUS = frozenset({408, 409})
 _ERROR_TEXT_LIMIT = 300
+# Answers of a server that lacks the completions call or refuses echo with logprobs.
+_NO_LOGLIKELIHOOD_STATUS = frozenset({400, 404, 405, 422, 501})
+_CANNOT = "this server cannot compute loglikelihoods"
+
+JsonFormat = Literal["openai", "llama_cpp"]
 
 
 class OpenAIModel:
@@ -70,6 +114,8 @@ class OpenAIModel:
         base, question, query = base_url.partition("#")[0].partition("?")
         self.url = base.rstrip("/") + "/chat/completions" + question + query
         self._endpoint = public_url(self.url)
+        self._completions_url = base.rstrip("/") + "/completions" + question + query
+        self._completions_endpoint = public_url(self._completions_url)
         authority = self.url.partition("://")[2].partition("/")[0]
         userinfo = authority.rpartition("@")[0]
         self._userinfo = f"{userinfo}@" if userinfo else ""  # "user:password@" in the URL
@@ -84,6 +130,13 @@ class OpenAIModel:
                 f"got {type(extra_body).__name__}"
             )
         self._extra_body: dict[str, Any] = dict(extra_body)
+        json_format = self.config.options.get("json_format", "openai")
+        if json_format not in get_args(JsonFormat):
+            raise ConfigError(
+                f"{self.spec}: options['json_format'] must be 'openai' or 'llama_cpp', "
+                f"got {json_format!r}"
+            )
+        self._json_format: JsonFormat = json_format
         self._default_fields = self._fields_for(self.config.generate)
         self._fields_cache: dict[GenerateConfig, dict[str, Any]] = {}
         self._session: aiohttp.ClientSession | None = None
@@ -99,32 +152,22 @@ class OpenAIModel:
 
     async def generate(self, request: GenerateRequest) -> ModelOutput:
         """One chat-completions call; raises `ModelError` on any failure."""
-        body = {"model": self.name, "messages": request.messages()}
+        body: dict[str, Any] = {"model": self.name, "messages": request.messages()}
+        if request.json_schema is not None:
+            body["response_format"] = self._response_format(request.json_schema)
         body.update(self._request_fields(request.config))
-        payload = json.dumps(body).encode()
-        session = self._session
-        if session is None or session.closed or self._loop is not asyncio.get_running_loop():
-            session = self._open_session()
-        try:
-            async with session.post(self.url, data=payload) as response:
-                status = response.status
-                raw = await response.read()
-                headers = response.headers
-        except aiohttp.InvalidURL as exc:
-            raise ModelError(
-                f"invalid URL {self._endpoint!r}: {self._redact(str(exc))}", retryable=False
-            ) from None
-        except (aiohttp.ClientError, OSError) as exc:
-            detail = str(exc)
-            reason = self._redact(
-                f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-            )
-            raise ModelError(
-                f"connection error calling {self._endpoint}: {reason}", retryable=True
-            ) from None
+        status, raw, headers = await self._post(self.url, self._endpoint, json.dumps(body))
         if not 200 <= status < 300:
-            raise self._status_error(status, headers, raw)
+            raise self._status_error(status, headers, raw, self._endpoint)
         return self._parse(raw, status)
+
+    async def loglikelihood(self, request: LoglikelihoodRequest) -> list[Loglikelihood]:
+        """One echoed completions call per continuation; raises `ModelError` on any failure."""
+        results = []
+        for continuation in request.continuations:
+            context, continuation = split_whitespace(request.context, continuation)
+            results.append(await self._score(context, continuation))
+        return results
 
     async def aclose(self) -> None:
         """Close the HTTP session; the next `generate` opens a new one."""
@@ -140,6 +183,34 @@ class OpenAIModel:
             await session.close()
 
     # -- request --------------------------------------------------------------
+
+    async def _post(
+        self, url: str, endpoint: str, body: str
+    ) -> tuple[int, bytes, CIMultiDictProxy[str]]:
+        """One POST: status, body and headers; transport failures become `ModelError`."""
+        session = self._session
+        if session is None or session.closed or self._loop is not asyncio.get_running_loop():
+            session = self._open_session()
+        try:
+            async with session.post(url, data=body.encode()) as response:
+                return response.status, await response.read(), response.headers
+        except aiohttp.InvalidURL as exc:
+            raise ModelError(
+                f"invalid URL {endpoint!r}: {self._redact(str(exc))}", retryable=False
+            ) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            detail = str(exc)
+            reason = self._redact(
+                f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+            )
+            raise ModelError(
+                f"connection error calling {endpoint}: {reason}", retryable=True
+            ) from None
+
+    def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
+        if self._json_format == "llama_cpp":
+            return {"type": "json_object", "schema": schema}
+        return {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
 
     def _open_session(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(limit=max(1, self.config.max_concurrency))
@@ -194,9 +265,102 @@ class OpenAIModel:
                 status=status,
             ) from None
 
-    def _status_error(self, status: int, headers: CIMultiDictProxy[str], raw: bytes) -> ModelError:
+    # -- loglikelihood --------------------------------------------------------
+
+    async def _score(self, context: str, continuation: str) -> Loglikelihood:
+        if not context:
+            raise ModelError(
+                f"{self.spec}: loglikelihood needs a non-empty context (after moving its "
+                "trailing whitespace): a prompt's first token has no log-probability",
+                retryable=False,
+            )
+        if not continuation:
+            raise ModelError(f"{self.spec}: empty continuation", retryable=False)
+        body = {
+            "model": self.name,
+            "prompt": context + continuation,
+            "max_tokens": 1,
+            "echo": True,
+            "logprobs": 1,
+            "temperature": 0,
+        }
+        endpoint = self._completions_endpoint
+        status, raw, headers = await self._post(self._completions_url, endpoint, json.dumps(body))
+        if status in _NO_LOGLIKELIHOOD_STATUS:
+            message = self._redact(_error_message(raw))
+            raise ModelError(
+                f"{_CANNOT}: {endpoint} answered HTTP {status} to a completions request "
+                f"with echo and logprobs: {message}",
+                retryable=False,
+                status=status,
+            )
+        if not 200 <= status < 300:
+            raise self._status_error(status, headers, raw, endpoint)
+        return self._parse_logprobs(raw, status, context, continuation)
+
+    def _parse_logprobs(
+        self, raw: bytes, status: int, context: str, continuation: str
+    ) -> Loglikelihood:
+        try:
+            logprobs = json.loads(raw)["choices"][0].get("logprobs")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            excerpt = self._redact(raw[:_ERROR_TEXT_LIMIT].decode("utf-8", "replace"))
+            raise ModelError(
+                f"malformed response from {self._completions_endpoint}: not a completion: "
+                f"{excerpt!r}",
+                retryable=True,
+                status=status,
+            ) from None
+        keys = ("tokens", "token_logprobs", "top_logprobs", "text_offset")
+        if not isinstance(logprobs, dict) or not all(
+            isinstance(logprobs.get(k), list) for k in keys
+        ):
+            raise ModelError(
+                f"{_CANNOT}: its completions from {self._completions_endpoint} carry no "
+                f"logprobs with {', '.join(keys)}",
+                retryable=False,
+            )
+        tokens, token_logprobs, top_logprobs, offsets = (logprobs[k] for k in keys)
+        prompt = context + continuation
+        if _offsets_count_bytes(prompt, tokens, offsets):
+            start, end = len(context.encode()), len(prompt.encode())
+        else:
+            start, end = len(context), len(prompt)
+        if not any(isinstance(o, int) and o < start for o in offsets):
+            raise ModelError(
+                f"{_CANNOT}: {self._completions_endpoint} did not echo the prompt", retryable=False
+            )
+        picked = [i for i, o in enumerate(offsets) if isinstance(o, int) and start <= o < end]
+        if not picked:
+            raise ModelError(
+                f"{self.spec}: continuation {continuation!r} has no token of its own in the "
+                f"server's tokenisation of {prompt!r}",
+                retryable=False,
+            )
+        total, greedy = 0.0, True
+        try:
+            for i in picked:
+                logprob, top = token_logprobs[i], top_logprobs[i]
+                if logprob is None or not top:
+                    raise ModelError(
+                        f"{_CANNOT}: no log-probability for token {tokens[i]!r} of {prompt!r}",
+                        retryable=False,
+                    )
+                total += float(logprob)
+                greedy = greedy and float(logprob) >= max(float(v) for v in top.values())
+        except (IndexError, TypeError, ValueError, AttributeError):
+            raise ModelError(
+                f"malformed response from {self._completions_endpoint}: bad logprobs",
+                retryable=True,
+                status=status,
+            ) from None
+        return Loglikelihood(logprob=total, is_greedy=greedy, n_tokens=len(picked))
+
+    def _status_error(
+        self, status: int, headers: CIMultiDictProxy[str], raw: bytes, endpoint: str
+    ) -> ModelError:
         message = self._redact(_error_message(raw))
-        text = f"HTTP {status} from {self._endpoint}: {message}" if message else f"HTTP {status}"
+        text = f"HTTP {status} from {endpoint}: {message}" if message else f"HTTP {status}"
         if status == 429:
             return RateLimited(text, retry_after=retry_after_seconds(headers))
         if status in _RETRYABLE_STATUS or status >= 500:
@@ -208,11 +372,35 @@ class OpenAIModel:
     def _redact(self, text: str) -> str:
         if self.url != self._endpoint and self.url in text:
             text = text.replace(self.url, self._endpoint)
+        if self._completions_url != self._completions_endpoint and self._completions_url in text:
+            text = text.replace(self._completions_url, self._completions_endpoint)
         if self._userinfo and self._userinfo in text:
             text = text.replace(self._userinfo, "")
         if self._key and self._key in text:
             text = text.replace(self._key, "***")
         return text
+
+
+def _offsets_count_bytes(prompt: str, tokens: list[Any], offsets: list[Any]) -> bool:
+    """Whether `text_offset` counts UTF-8 bytes rather than characters.
+
+    Decided by where the tokens' text is found: at its offsets in the
+    characters, or in the bytes, of the prompt.
+
+    >>> _offsets_count_bytes("é a", ["é", " a"], [0, 2])
+    True
+    >>> _offsets_count_bytes("é a", ["é", " a"], [0, 1])
+    False
+    """
+    if prompt.isascii():
+        return False
+    encoded = prompt.encode()
+    in_chars = in_bytes = 0
+    for token, offset in zip(tokens, offsets, strict=False):
+        if isinstance(token, str) and token and isinstance(offset, int):
+            in_chars += prompt.startswith(token, offset)
+            in_bytes += encoded.startswith(token.encode(), offset)
+    return in_bytes > in_chars
 
 
 def _error_message(raw: bytes) -> str:
