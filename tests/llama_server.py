@@ -96,7 +96,8 @@ class LlamaServer:
 
     def start(self) -> None:
         self.port = _free_port()
-        self._log = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log")
+        # Open until `stop`: the server writes to it for as long as it runs.
+        self._log = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log")  # noqa: SIM115
         self._process = subprocess.Popen(
             self.command(), stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )

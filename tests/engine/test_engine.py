@@ -376,3 +376,34 @@ async def test_slice_and_cluster_keys_must_exist_in_the_data(store: Store) -> No
         await run(b, ScriptedModel(), store)
     with pytest.raises(ConfigError, match="cluster key 'grp'"):
         await run(bench(4, cluster="grp"), ScriptedModel(), store)
+
+
+async def test_scorers_can_be_limited_to_one_kind_of_question(store: Store) -> None:
+    import dataclasses
+
+    rows = [
+        {"id": "g1", "input": "Capital of France?", "target": "Paris"},
+        {"id": "g2", "input": "Capital of Japan?", "target": "Tokyo"},
+        {"id": "m1", "input": "Pick B", "choices": ["x", "y"], "target": "B"},
+    ]
+    b = Benchmark(
+        name="mixed",
+        dataset=Dataset.from_records(rows),
+        scorers=[
+            dataclasses.replace(resolve_scorer("includes"), applies_to="no_choices"),
+            dataclasses.replace(resolve_scorer("choice"), applies_to="choices"),
+        ],
+    )
+    answers = {
+        "Capital of France?": "It is Paris.",
+        "Capital of Japan?": "Kyoto",
+        "Pick B": "The answer is B",
+    }
+    summary = await run(b, ScriptedModel(lambda r: answers[r.input]), store)
+    assert summary.n_errors == 0
+    figures = {m.name: m for m in summary.metrics}
+    includes, choice = figures["includes/mean"], figures["choice/mean"]
+    assert (includes.value, includes.n, includes.n_total) == (0.5, 2, 2)
+    assert (choice.value, choice.n, choice.n_total) == (1.0, 1, 1)
+    rows_out = {r.sample_id: r for r in store.iter_samples(summary.run.id)}
+    assert [s.scorer for s in rows_out["m1"].scores] == ["choice"]

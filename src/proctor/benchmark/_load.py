@@ -150,8 +150,10 @@ def _scorers(entries: list[str | ScorerSpec], node: Any, where: str) -> list[Any
             raise ConfigError(
                 f"scorers[{i}]: {message}", source=where, line=_line_of(node, ("scorers", i))
             ) from None
-        if spec.as_:
-            scorer = dataclasses.replace(scorer, name=spec.as_)
+        if spec.as_ or spec.applies_to != "all":
+            scorer = dataclasses.replace(
+                scorer, name=spec.as_ or scorer.name, applies_to=spec.applies_to
+            )
         built.append(scorer)
     return built
 

@@ -72,6 +72,7 @@ class ScorerSpec(_Strict):
     name: str
     args: dict[str, Any] = {}
     as_: str | None = Field(default=None, alias="as")
+    applies_to: Literal["all", "choices", "no_choices"] = "all"
 
 
 class GenerationSpec(_Strict):

@@ -44,6 +44,7 @@ def _group(records: Iterator[SampleRecord], counts: RunCounts) -> Iterator[Sampl
                 sample_id=current.sample_id,
                 metadata=current.metadata,
                 error=all_errored,
+                multiple_choice=bool(current.choices),
                 scores=scores,
             )
             scores, all_errored = {}, True
@@ -75,7 +76,11 @@ def _group(records: Iterator[SampleRecord], counts: RunCounts) -> Iterator[Sampl
                 )  # type: ignore[arg-type]
     if current is not None:
         yield SampleScores(
-            sample_id=current.sample_id, metadata=current.metadata, error=all_errored, scores=scores
+            sample_id=current.sample_id,
+            metadata=current.metadata,
+            error=all_errored,
+            scores=scores,
+            multiple_choice=bool(current.choices),
         )
 
 

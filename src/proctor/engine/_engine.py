@@ -395,7 +395,9 @@ class Engine:
         )
 
     async def _score(self, sample: Sample, output: ModelOutput) -> list[ScoreRecord]:
-        scorers = self.benchmark.scorers
+        scorers = [s for s in self.benchmark.scorers if s.applies(sample)]
+        if not scorers:
+            return []
         if len(scorers) == 1:
             return [await self._score_one(scorers[0], sample, output)]
         return list(await asyncio.gather(*(self._score_one(s, sample, output) for s in scorers)))

@@ -33,24 +33,32 @@ class SampleScores:
     `scores` maps a scorer's name to its scores, one per scored epoch; an
     epoch where the scorer raised (or the model failed) is simply absent.
     `error` is True when the model failed on every epoch: the sample then
-    counts in `n_total` but enters no figure.
+    counts in `n_total` but enters no figure. `multiple_choice` tells whether
+    the sample has choices: a scorer limited to one kind of sample
+    (`Scorer.applies_to`) counts only those in its `n_total`.
     """
 
     sample_id: str
     metadata: dict[str, Any] = field(default_factory=dict)
     error: bool = False
     scores: dict[str, list[Score]] = field(default_factory=dict)
+    multiple_choice: bool = False
 
 
 class _Column:
     """One metric of one scorer: a statistic (or None) per sample."""
 
-    __slots__ = ("metric", "scorer", "stats")
+    __slots__ = ("applies", "metric", "scorer", "stats")
 
     def __init__(self, scorer: Scorer, metric: Metric):
         self.scorer = scorer
         self.metric = metric
         self.stats: list[Any] = []
+        self.applies: list[bool] = []
+
+    def applies_to(self, row: SampleScores) -> bool:
+        kind = getattr(self.scorer, "applies_to", "all")
+        return kind == "all" or row.multiple_choice == (kind == "choices")
 
 
 def _check_names(scorers: Sequence[Scorer]) -> None:
@@ -94,6 +102,7 @@ def compute_metrics(
         for column in columns:
             scores = None if row.error else row.scores.get(column.scorer.name)
             column.stats.append(column.metric.sample_stat(scores) if scores else None)
+            column.applies.append(column.applies_to(row))
         for key in slices:
             value = row.metadata.get(key)
             if value is not None:
@@ -136,7 +145,7 @@ def _figure(
         ci_high=high,
         stderr=se,
         n=len(stats),
-        n_total=len(indices),
+        n_total=sum(1 for i in indices if column.applies[i]),
         higher_is_better=column.metric.higher_is_better,
         method=method,
         slice_key=slice_key,

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 ScoreValue = bool | int | float | str
 ScoreSource = Literal["scorer", "judge", "human"]
+Applicability = Literal["all", "choices", "no_choices"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,9 @@ class Scorer:
     `name` is the registered name (or `python:pkg.mod:fn`), `args` the keyword
     arguments of the factory, `version` bumps when the scoring logic changes.
     `signature_extra` lets scorers add more identity (a judge prompt hash).
+    `applies_to` limits the scorer to multiple-choice samples ("choices") or to
+    the others ("no_choices"), so one benchmark can mix both kinds of question;
+    a sample it does not apply to gets no score and does not count in its n.
     """
 
     name: str
@@ -92,6 +96,13 @@ class Scorer:
     version: str = "1"
     metrics: Sequence[Metric] = ()
     signature_extra: dict[str, str] = field(default_factory=dict)
+    applies_to: Applicability = "all"
+
+    def applies(self, sample: Sample) -> bool:
+        """Whether this scorer scores `sample` (see `applies_to`)."""
+        if self.applies_to == "all":
+            return True
+        return bool(sample.choices) == (self.applies_to == "choices")
 
     async def __call__(self, sample: Sample, output: ModelOutput, ctx: ScoreContext) -> Score:
         return await self.fn(sample, output, ctx)
@@ -107,6 +118,8 @@ class Scorer:
         parts.append("args=" + hashlib.sha256(canonical.encode()).hexdigest()[:12])
         for key in sorted(self.signature_extra):
             parts.append(f"{key}={self.signature_extra[key]}")
+        if self.applies_to != "all":
+            parts.append(f"applies_to={self.applies_to}")
         return "|".join(parts)
 
     def describe(self) -> dict[str, Any]:
@@ -118,6 +131,7 @@ class Scorer:
             "signature": self.signature,
             "metrics": [m.name for m in self.metrics],
             "higher_is_better": {m.name: m.higher_is_better for m in self.metrics},
+            "applies_to": self.applies_to,
         }
 
 

@@ -39,7 +39,8 @@ __all__ = ["Store", "new_run_id"]
 CHUNK = 1_000
 """Rows read per query when streaming, and keys per `IN (...)` list."""
 
-_HEAVY = {"input", "target", "choices", "output", "output_extra", "created_at"}
+# `choices` stays: it tells which scorers apply to a sample (multiple choice or not)
+_HEAVY = {"input", "target", "output", "output_extra", "created_at"}
 _LEAN = [column for column in samples.c if column.name not in _HEAVY]
 _KEY_PARAMS = {"r": bindparam("r"), "s": bindparam("s"), "e": bindparam("e")}
 
@@ -249,8 +250,8 @@ class Store:
     def iter_scored(self, run_id: str) -> Iterator[SampleRecord]:
         """Stream what metrics need, in `iter_samples` order: scores, metadata, error.
 
-        The heavy columns (`input`, `target`, `choices`, `output`,
-        `output_extra`) are not read and come back empty.
+        The heavy columns (`input`, `target`, `output`, `output_extra`) are
+        not read and come back empty.
         """
         return self._iter(run_id, _LEAN, lean=True, with_scores=True)
 
