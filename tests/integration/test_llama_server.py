@@ -30,7 +30,13 @@ from proctor.model._openai import OpenAIModel
 
 require_local("llama_cpp")
 
-TOLERANCE = 1e-3
+# The server evaluates context and continuation in one batch, as the direct
+# computation does: they agree to float32 rounding (about 1e-6 measured).
+# `local:` evaluates the context, then the continuation, in separate batches;
+# llama.cpp's kernels differ slightly by batch size (up to about 2e-3 seen).
+# A missing BOS or a shift by one token moves these numbers by whole units.
+DIRECT_TOLERANCE = 1e-4
+LOCAL_TOLERANCE = 1e-2
 CASES = [
     ("The capital of France is", (" Paris", " London", " a city in Europe")),
     ("Question: What is 2 + 2?\nAnswer: ", ("4", "five", "22 apples")),
@@ -51,10 +57,12 @@ def llama_server() -> Iterator[LlamaServer]:
 
 
 @pytest.fixture(scope="session")
-def reference_llm() -> Any:
+def reference_llm() -> Iterator[Any]:
     from llama_cpp import Llama
 
-    return Llama(model_path=str(smollm2_path()), n_ctx=2048, logits_all=True, verbose=False)
+    llm = Llama(model_path=str(smollm2_path()), n_ctx=2048, logits_all=True, verbose=False)
+    yield llm
+    llm.close()
 
 
 def reference_loglikelihoods(
@@ -83,11 +91,11 @@ def reference_loglikelihoods(
     return results
 
 
-def assert_agree(got: list[Loglikelihood], want: list[Loglikelihood]) -> None:
+def assert_agree(got: list[Loglikelihood], want: list[Loglikelihood], tolerance: float) -> None:
     assert [r.n_tokens for r in got] == [r.n_tokens for r in want]
     assert [r.is_greedy for r in got] == [r.is_greedy for r in want]
     for one, other in zip(got, want, strict=True):
-        assert one.logprob == pytest.approx(other.logprob, abs=TOLERANCE)
+        assert one.logprob == pytest.approx(other.logprob, abs=tolerance)
 
 
 @pytest.fixture
@@ -119,7 +127,8 @@ async def test_server_loglikelihoods_agree_with_direct_computation(
     served: OpenAIModel, reference_llm: Any, context: str, continuations: tuple[str, ...]
 ) -> None:
     remote = await served.loglikelihood(LoglikelihoodRequest(context, continuations))
-    assert_agree(remote, reference_loglikelihoods(reference_llm, context, continuations))
+    want = reference_loglikelihoods(reference_llm, context, continuations)
+    assert_agree(remote, want, DIRECT_TOLERANCE)
 
 
 @pytest.mark.parametrize(("context", "continuations"), CASES)
@@ -139,7 +148,7 @@ async def test_server_loglikelihoods_agree_with_local_model(
         )
     remote = await served.loglikelihood(LoglikelihoodRequest(context, continuations))
     local = await local_model.loglikelihood(LoglikelihoodRequest(context, continuations))
-    assert_agree(remote, local)
+    assert_agree(remote, local, LOCAL_TOLERANCE)
 
 
 async def test_multi_token_continuations_and_a_greedy_one_are_covered(

@@ -34,17 +34,20 @@ def direct():
 
     from proctor.model._local import smollm2_path
 
-    return Llama(model_path=str(smollm2_path()), logits_all=True, n_ctx=1024, verbose=False)
+    llm = Llama(model_path=str(smollm2_path()), logits_all=True, n_ctx=1024, verbose=False)
+    yield llm
+    llm.close()
 
 
-def direct_logprob(llm, context: str, continuation: str) -> float:
+def direct_logprob(llm, context: str, continuation: str, *, bos: bool = False) -> float:
     """Sum of the continuation's token log-probabilities given the context, computed here."""
     import numpy as np
 
     stripped = context.rstrip()
     continuation = context[len(stripped) :] + continuation
-    ctx = llm.tokenize(stripped.encode(), add_bos=False, special=False)
-    whole = llm.tokenize((stripped + continuation).encode(), add_bos=False, special=False)
+    head = [llm.token_bos()] if bos else []
+    ctx = head + llm.tokenize(stripped.encode(), add_bos=False, special=False)
+    whole = head + llm.tokenize((stripped + continuation).encode(), add_bos=False, special=False)
     cont = whole[len(ctx) :]
     llm.reset()
     llm.eval(ctx + cont[:-1])
@@ -128,7 +131,13 @@ def test_without_the_extra_the_error_names_it() -> None:
     assert "pip install 'proctor[local]'" in out.stdout
 
 
-async def test_bos_follows_the_gguf_unless_overridden(model) -> None:
+async def test_bos_follows_the_gguf_unless_overridden(model, direct) -> None:
     assert model.loaded.add_bos is False  # SmolLM2's GGUF says no BOS
     forced = get_model("local:smollm2", ModelConfig(options={"add_bos": True}))
     assert forced.loaded.add_bos is True and forced.loaded is not model.loaded
+    request = LoglikelihoodRequest("Water freezes at", (" 0 degrees Celsius",))
+    (with_bos,) = await forced.loglikelihood(request)
+    (without,) = await model.loglikelihood(request)
+    expected = direct_logprob(direct, request.context, request.continuations[0], bos=True)
+    assert with_bos.logprob == pytest.approx(expected, abs=1e-4)
+    assert with_bos.logprob != pytest.approx(without.logprob, abs=1e-4)

@@ -26,6 +26,7 @@ Options (`ModelConfig.options`): `n_ctx` (default 4096), `n_threads`
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import os
 import threading
@@ -89,6 +90,15 @@ class _Loaded:
 
 _LOADED: dict[tuple[str, tuple[tuple[str, Any], ...]], _Loaded] = {}
 _LOAD_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Free the models before the interpreter tears llama-cpp-python's module down."""
+    for loaded in _LOADED.values():
+        loaded.executor.shutdown(wait=True)
+        loaded.llm.close()
+    _LOADED.clear()
 
 
 def _load(path: Path, options: dict[str, Any]) -> _Loaded:
@@ -202,10 +212,13 @@ def encode_pair(loaded: _Loaded, context: str, continuation: str) -> tuple[list[
         prefix = llm.token_bos() if loaded.add_bos and llm.token_bos() >= 0 else llm.token_eos()
         tokens = llm.tokenize(continuation.encode("utf-8"), add_bos=False, special=False)
         return [prefix], tokens
-    whole = llm.tokenize(
-        (context + continuation).encode("utf-8"), add_bos=loaded.add_bos, special=False
+    # llama.cpp adds BOS only when the vocabulary asks for it, whatever the caller
+    # says, so a forced BOS is put in front here.
+    head = [llm.token_bos()] if loaded.add_bos else []
+    whole = head + llm.tokenize(
+        (context + continuation).encode("utf-8"), add_bos=False, special=False
     )
-    context_tokens = llm.tokenize(context.encode("utf-8"), add_bos=loaded.add_bos, special=False)
+    context_tokens = head + llm.tokenize(context.encode("utf-8"), add_bos=False, special=False)
     return context_tokens, whole[len(context_tokens) :]
 
 
