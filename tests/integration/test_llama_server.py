@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from llama_server import LlamaServer, require_local
+from llama_server import LlamaServer
+from local_support import require_llama
 
 from proctor.errors import ModelError
 from proctor.model import (
@@ -25,10 +26,10 @@ from proctor.model import (
     ModelConfig,
 )
 from proctor.model._lmeval import split_whitespace
-from proctor.model._local import LocalModel, encode_pair, smollm2_path
+from proctor.model._local import LocalModel, smollm2_path
 from proctor.model._openai import OpenAIModel
 
-require_local("llama_cpp")
+require_llama()
 
 # The server evaluates context and continuation in one batch, as the direct
 # computation does: they agree to float32 rounding (about 1e-6 measured).
@@ -133,19 +134,9 @@ async def test_server_loglikelihoods_agree_with_direct_computation(
 
 @pytest.mark.parametrize(("context", "continuations"), CASES)
 async def test_server_loglikelihoods_agree_with_local_model(
-    served: OpenAIModel,
-    request: pytest.FixtureRequest,
-    context: str,
-    continuations: tuple[str, ...],
+    served: OpenAIModel, context: str, continuations: tuple[str, ...]
 ) -> None:
     local_model = LocalModel("smollm2", ModelConfig(options={"add_bos": True}))
-    head, _ = encode_pair(local_model.loaded, "The", " cat")
-    if head[0] != local_model.loaded.llm.token_bos():
-        # llama.cpp's tokenizer adds no BOS when the GGUF says not to, whatever
-        # `add_bos` asks; until `local:` prepends it itself, this must fail.
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="local: ignores add_bos=True for SmolLM2")
-        )
     remote = await served.loglikelihood(LoglikelihoodRequest(context, continuations))
     local = await local_model.loglikelihood(LoglikelihoodRequest(context, continuations))
     assert_agree(remote, local, LOCAL_TOLERANCE)

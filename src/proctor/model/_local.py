@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from proctor.errors import ConfigError, ModelError
+from proctor.model._lmeval import split_whitespace
 from proctor.model._types import (
     GenerateRequest,
     Loglikelihood,
@@ -190,18 +191,6 @@ def _generate(loaded: _Loaded, request: GenerateRequest, config: ModelConfig) ->
         output_tokens=usage.get("completion_tokens"),
         finish_reason=choice.get("finish_reason"),
     )
-
-
-def split_whitespace(context: str, continuation: str) -> tuple[str, str]:
-    """Move the context's trailing whitespace onto the continuation (lm-eval's rule).
-
-    >>> split_whitespace("Answer: ", "B")
-    ('Answer:', ' B')
-    """
-    n_spaces = len(context) - len(context.rstrip())
-    if n_spaces:
-        return context[:-n_spaces], context[-n_spaces:] + continuation
-    return context, continuation
 
 
 def encode_pair(loaded: _Loaded, context: str, continuation: str) -> tuple[list[int], list[int]]:
