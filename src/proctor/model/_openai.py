@@ -72,6 +72,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 
 from proctor.errors import ConfigError, ModelError, RateLimited
+from proctor.model._echo_logprobs import CANNOT, echoed_loglikelihood
 from proctor.model._lmeval import split_whitespace
 from proctor.model._types import (
     GenerateConfig,
@@ -90,7 +91,7 @@ _RETRYABLE_STATUS = frozenset({408, 409})
 _ERROR_TEXT_LIMIT = 300
 # Answers of a server that lacks the completions call or refuses echo with logprobs.
 _NO_LOGLIKELIHOOD_STATUS = frozenset({400, 404, 405, 422, 501})
-_CANNOT = "this server cannot compute loglikelihoods"
+
 
 JsonFormat = Literal["openai", "llama_cpp"]
 
@@ -289,72 +290,22 @@ class OpenAIModel:
         if status in _NO_LOGLIKELIHOOD_STATUS:
             message = self._redact(_error_message(raw))
             raise ModelError(
-                f"{_CANNOT}: {endpoint} answered HTTP {status} to a completions request "
+                f"{CANNOT}: {endpoint} answered HTTP {status} to a completions request "
                 f"with echo and logprobs: {message}",
                 retryable=False,
                 status=status,
             )
         if not 200 <= status < 300:
             raise self._status_error(status, headers, raw, endpoint)
-        return self._parse_logprobs(raw, status, context, continuation)
-
-    def _parse_logprobs(
-        self, raw: bytes, status: int, context: str, continuation: str
-    ) -> Loglikelihood:
-        try:
-            logprobs = json.loads(raw)["choices"][0].get("logprobs")
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-            excerpt = self._redact(raw[:_ERROR_TEXT_LIMIT].decode("utf-8", "replace"))
-            raise ModelError(
-                f"malformed response from {self._completions_endpoint}: not a completion: "
-                f"{excerpt!r}",
-                retryable=True,
-                status=status,
-            ) from None
-        keys = ("tokens", "token_logprobs", "top_logprobs", "text_offset")
-        if not isinstance(logprobs, dict) or not all(
-            isinstance(logprobs.get(k), list) for k in keys
-        ):
-            raise ModelError(
-                f"{_CANNOT}: its completions from {self._completions_endpoint} carry no "
-                f"logprobs with {', '.join(keys)}",
-                retryable=False,
-            )
-        tokens, token_logprobs, top_logprobs, offsets = (logprobs[k] for k in keys)
-        prompt = context + continuation
-        if _offsets_count_bytes(prompt, tokens, offsets):
-            start, end = len(context.encode()), len(prompt.encode())
-        else:
-            start, end = len(context), len(prompt)
-        if not any(isinstance(o, int) and o < start for o in offsets):
-            raise ModelError(
-                f"{_CANNOT}: {self._completions_endpoint} did not echo the prompt", retryable=False
-            )
-        picked = [i for i, o in enumerate(offsets) if isinstance(o, int) and start <= o < end]
-        if not picked:
-            raise ModelError(
-                f"{self.spec}: continuation {continuation!r} has no token of its own in the "
-                f"server's tokenisation of {prompt!r}",
-                retryable=False,
-            )
-        total, greedy = 0.0, True
-        try:
-            for i in picked:
-                logprob, top = token_logprobs[i], top_logprobs[i]
-                if logprob is None or not top:
-                    raise ModelError(
-                        f"{_CANNOT}: no log-probability for token {tokens[i]!r} of {prompt!r}",
-                        retryable=False,
-                    )
-                total += float(logprob)
-                greedy = greedy and float(logprob) >= max(float(v) for v in top.values())
-        except (IndexError, TypeError, ValueError, AttributeError):
-            raise ModelError(
-                f"malformed response from {self._completions_endpoint}: bad logprobs",
-                retryable=True,
-                status=status,
-            ) from None
-        return Loglikelihood(logprob=total, is_greedy=greedy, n_tokens=len(picked))
+        return echoed_loglikelihood(
+            raw,
+            status,
+            context,
+            continuation,
+            endpoint=self._completions_endpoint,
+            spec=self.spec,
+            redact=self._redact,
+        )
 
     def _status_error(
         self, status: int, headers: CIMultiDictProxy[str], raw: bytes, endpoint: str
@@ -379,28 +330,6 @@ class OpenAIModel:
         if self._key and self._key in text:
             text = text.replace(self._key, "***")
         return text
-
-
-def _offsets_count_bytes(prompt: str, tokens: list[Any], offsets: list[Any]) -> bool:
-    """Whether `text_offset` counts UTF-8 bytes rather than characters.
-
-    Decided by where the tokens' text is found: at its offsets in the
-    characters, or in the bytes, of the prompt.
-
-    >>> _offsets_count_bytes("é a", ["é", " a"], [0, 2])
-    True
-    >>> _offsets_count_bytes("é a", ["é", " a"], [0, 1])
-    False
-    """
-    if prompt.isascii():
-        return False
-    encoded = prompt.encode()
-    in_chars = in_bytes = 0
-    for token, offset in zip(tokens, offsets, strict=False):
-        if isinstance(token, str) and token and isinstance(offset, int):
-            in_chars += prompt.startswith(token, offset)
-            in_bytes += encoded.startswith(token.encode(), offset)
-    return in_bytes > in_chars
 
 
 def _error_message(raw: bytes) -> str:
