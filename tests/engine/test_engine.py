@@ -407,3 +407,15 @@ async def test_scorers_can_be_limited_to_one_kind_of_question(store: Store) -> N
     assert (choice.value, choice.n, choice.n_total) == (1.0, 1, 1)
     rows_out = {r.sample_id: r for r in store.iter_samples(summary.run.id)}
     assert [s.scorer for s in rows_out["m1"].scores] == ["choice"]
+
+
+async def test_each_epoch_has_its_own_seed(store: Store) -> None:
+    from proctor.model import GenerateConfig
+
+    seeds = []
+    model = ScriptedModel(
+        lambda r: seeds.append((r.epoch, r.config.seed)) or "x",
+        config=ModelConfig(generate=GenerateConfig(seed=100)),
+    )
+    await run(bench(2, epochs=3), model, store)
+    assert sorted(set(seeds)) == [(0, 100), (1, 101), (2, 102)]

@@ -13,6 +13,7 @@ flat whatever the dataset's size.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -219,6 +220,13 @@ class Engine:
             )
         run, finished = self._open_run()
         total = len(self.dataset) * self.epochs
+        # Several generations per sample each get their own seed (base + epoch), so that
+        # sampling differs between epochs yet every epoch is reproducible.
+        base = self.generate_config
+        self._epoch_configs = [
+            base if self.epochs == 1 else dataclasses.replace(base, seed=(base.seed or 0) + e)
+            for e in range(self.epochs)
+        ]
         skipped = sum(
             1 for has_error in finished.values() if not (has_error and self.options.retry_errors)
         )
@@ -308,7 +316,7 @@ class Engine:
         self, rendered: Any, sample: Sample, epoch: int
     ) -> GenerateRequest | LoglikelihoodRequest:
         if self.benchmark.protocol == "generate":
-            return GenerateRequest(rendered or "", self.generate_config, sample, epoch)
+            return GenerateRequest(rendered or "", self._epoch_configs[epoch], sample, epoch)
         context, continuations = (rendered[0], rendered[1]) if rendered else ("", ())
         return LoglikelihoodRequest(context, continuations, sample, epoch)
 

@@ -10,6 +10,7 @@ from proctor.metrics._intervals import (
 from proctor.metrics._macro import macro_mean
 from proctor.metrics._mean import mean, mean_of
 from proctor.metrics._metric import Metric, MetricValue, metric_name
+from proctor.metrics._passk import pass_at_k, pass_hat_k
 
 __all__ = [
     "Metric",
@@ -22,6 +23,8 @@ __all__ = [
     "mean",
     "mean_of",
     "metric_name",
+    "pass_at_k",
+    "pass_hat_k",
     "t_interval",
     "wilson_interval",
 ]
