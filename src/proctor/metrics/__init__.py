@@ -13,18 +13,47 @@ from proctor.metrics._metric import Metric, MetricValue, metric_name
 from proctor.metrics._passk import pass_at_k, pass_hat_k
 
 __all__ = [
+    "ConfusionMatrix",
+    "FieldMetric",
+    "LabelMetric",
     "Metric",
     "MetricValue",
     "SampleScores",
     "clustered_interval",
     "clustered_stderr",
     "compute_metrics",
+    "confusion_matrix",
+    "field_metrics",
+    "label_metrics",
+    "label_pairs",
     "macro_mean",
     "mean",
     "mean_of",
     "metric_name",
     "pass_at_k",
     "pass_hat_k",
+    "per_label_figures",
     "t_interval",
     "wilson_interval",
 ]
+
+
+# The classification metrics need NumPy at import; load them only when asked for.
+_LAZY = {
+    "ConfusionMatrix",
+    "FieldMetric",
+    "LabelMetric",
+    "confusion_matrix",
+    "field_metrics",
+    "label_metrics",
+    "label_pairs",
+    "per_label_figures",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from proctor.metrics import _classification
+
+        return getattr(_classification, name)
+    raise AttributeError(f"module 'proctor.metrics' has no attribute {name!r}")

@@ -133,7 +133,9 @@ def corpus(
 ) -> Metric:
     """The corpus-level `figure` of the summed `score.metadata[key]` statistics.
 
-        corpus(lambda t: 100 * t[0] / t[1], name="ratio")   # sum(a) / sum(b)
+    `figure` gets the totals as one list, in the order each score stores them:
+
+        corpus(lambda t: 100 * t[0] / t[1], name="ratio")   # 100 * sum(a) / sum(b)
     """
     return CorpusMetric(
         figure, name=name, key=key, higher_is_better=higher_is_better, signature=signature

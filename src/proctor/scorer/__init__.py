@@ -1,6 +1,10 @@
 """Scorers: turn one model output into a `Score`."""
 
 from proctor.scorer._choice import choice
+from proctor.scorer._extraction import extraction
+from proctor.scorer._format import json_schema, json_valid, regex_format
+from proctor.scorer._labels import label
+from proctor.scorer._loglikelihood import loglikelihood_choice
 from proctor.scorer._match import exact_match, f1, includes, regex
 from proctor.scorer._normalize import Normalization, normalize_answer, token_f1
 from proctor.scorer._numeric import numeric
@@ -17,12 +21,18 @@ __all__ = [
     "Scorer",
     "choice",
     "exact_match",
+    "extraction",
     "f1",
     "includes",
+    "json_schema",
+    "json_valid",
+    "label",
+    "loglikelihood_choice",
     "normalize_answer",
     "numeric",
     "python_scorer",
     "regex",
+    "regex_format",
     "resolve_scorer",
     "scorer",
     "token_f1",
