@@ -112,7 +112,7 @@ def test_init_scaffolds_a_benchmark_that_runs(proctor, tmp_path: Path) -> None:
         ),
         (
             "name: x\ndataset: {path: q.jsonl}\nscorers:\n  - exact\n",
-            "bench.yaml:4: scorers[0]: unknown scorer 'exact' (known: choice, exact_match",
+            "bench.yaml:4: scorers[0]: unknown scorer 'exact' (known: bleu, choice, chrf,",
         ),
         (
             "name: x\ndataset: {path: missing.jsonl}\nscorers: [exact_match]\n",
