@@ -120,25 +120,25 @@ def _bootstrap_interval(
     """`(ci_low, ci_high, stderr, method)` of `figure(totals)` by percentile bootstrap.
 
     Resamples samples with replacement, or whole clusters when `clusters`
-    (one key per sample) is given. None below two samples or clusters.
-    To be merged with the shared bootstrap of `proctor.metrics` once it exists.
+    (one key per sample) is given, with the shared draws of
+    `proctor.metrics._bootstrap`. None below two samples or clusters.
     """
-    rng = np.random.default_rng(seed)
-    if clusters is None:
-        groups = np.arange(entries.samples)
-        method = "bootstrap"
-    else:
-        keys: dict[str, int] = {}
-        groups = np.array([keys.setdefault(c, len(keys)) for c in clusters], dtype=np.intp)
-        method = "clustered-bootstrap"
-    count = int(groups.max()) + 1 if entries.samples else 0
-    if count < 2:
+    from proctor.metrics._bootstrap import resample_counts
+
+    units = entries.samples if clusters is None else len(set(clusters))
+    if units < 2:
         return None
-    replicates = np.empty(resamples)
-    for b in range(resamples):
-        drawn = np.bincount(rng.integers(count, size=count), minlength=count)
-        replicates[b] = figure(entries.totals(drawn[groups].astype(float)))
+    replicates = np.array(
+        [
+            figure(entries.totals(row.astype(float)))
+            for batch in resample_counts(
+                entries.samples, clusters=clusters, resamples=resamples, seed=seed
+            )
+            for row in batch
+        ]
+    )
     low, high = np.percentile(replicates, [2.5, 97.5])
+    method = "bootstrap" if clusters is None else "clustered-bootstrap"
     return float(low), float(high), float(replicates.std(ddof=1)), method
 
 
