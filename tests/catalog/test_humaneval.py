@@ -66,3 +66,9 @@ def test_k_values_set_the_epochs_and_metrics() -> None:
 
 def test_completion_code_without_a_fence_appends_to_the_prompt() -> None:
     assert completion_code("def f(x):\n", "    return x\n", "f") == "def f(x):\n    return x\n"
+
+
+async def test_fewer_epochs_than_k_is_a_user_error(tmp_path: Path) -> None:
+    b = load_catalog_benchmark("humaneval:1,2")
+    with pytest.raises(ConfigError, match="needs at least 2 generations per sample"):
+        await run(b, "python:humaneval_apps:canonical", tmp_path, epochs=1, limit=1)

@@ -125,3 +125,29 @@ def test_proctor_runs_a_catalog_benchmark_by_name(layouts, tmp_path: Path) -> No
     assert f"{len(QUESTIONS['astronomy']['test'])}/{len(QUESTIONS['astronomy']['test'])}" in (
         result.stdout
     )
+
+
+def test_an_answer_that_is_not_one_letter_is_a_dataset_error(tmp_path: Path) -> None:
+    root = write_original(tmp_path / "bad2")
+    (root / "test" / "anatomy_test.csv").write_text("q,a,b,c,d,BC\n")
+    with pytest.raises(ConfigError, match=r"anatomy_test\.csv:1: expected question"):
+        load_catalog_benchmark("mmlu:anatomy", data=root)
+
+
+def test_without_data_the_datasets_copy_is_read(monkeypatch, layouts) -> None:
+    """The Hugging Face hub cannot be reached here, so `datasets.load_dataset` is replaced
+    by a stand-in serving the fixture's rows in the hub's shape."""
+    import types
+
+    def load_dataset(name, subject, split):
+        assert name == "cais/mmlu"
+        rows = QUESTIONS[subject]["validation" if split == "val" else split]
+        return [
+            {"question": q, "choices": c, "answer": "ABCD".index(a), "subject": subject}
+            for q, c, a in rows
+        ]
+
+    monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(load_dataset=load_dataset))
+    from_hub = load_catalog_benchmark("mmlu:anatomy", data=None)
+    from_files = load_catalog_benchmark("mmlu:anatomy", data=layouts[0])
+    assert from_hub.dataset.version == from_files.dataset.version

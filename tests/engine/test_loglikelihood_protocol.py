@@ -110,3 +110,25 @@ def test_protocol_and_continuation_are_part_of_the_task_version() -> None:
         )
         == 3
     )
+
+
+async def test_a_letter_target_wins_over_an_option_whose_text_is_a_letter(store: Store) -> None:
+    rows = [
+        {
+            "id": "q",
+            "input": "Which letter comes first?",
+            "choices": ["B", "A", "C", "D"],
+            "target": "B",
+        }
+    ]
+    bench = Benchmark(
+        name="letters",
+        dataset=Dataset.from_records(rows),
+        scorers=[resolve_scorer("loglikelihood_choice")],
+        protocol="loglikelihood",
+    )
+    model = ScriptedModel()
+    model.logprobs = lambda context, cont: 0.0 if cont == " A" else -1.0  # option B is "A"
+    summary = await run_benchmark_async(bench, model, store=store)
+    (row,) = store.iter_samples(summary.run.id)
+    assert row.scores[0].error is None and row.scores[0].value is True

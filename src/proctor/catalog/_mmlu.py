@@ -94,7 +94,7 @@ def _read_csv(path: Path, subject: str, split: str) -> list[dict[str, Any]]:
     records = []
     with path.open(newline="", encoding="utf-8") as f:
         for line, row in enumerate(csv.reader(f), start=1):
-            if len(row) != 6 or row[5].strip() not in LETTERS:
+            if len(row) != 6 or row[5].strip() not in tuple(LETTERS):
                 raise DatasetError(
                     "expected question, A, B, C, D and an answer letter",
                     source=str(path),
@@ -166,7 +166,7 @@ def _from_datasets(subject: str, split: str) -> list[dict[str, Any]]:
     except Exception as exc:  # the datasets package raises many kinds when offline
         raise ConfigError(f"cannot load cais/mmlu ({exc}); {DATA_HELP}") from None
     return [
-        _record(subject, i, r["question"], list(r["choices"]), LETTERS[r["answer"]])
+        _record(subject, split, i, r["question"], list(r["choices"]), LETTERS[r["answer"]])
         for i, r in enumerate(rows)
     ]
 

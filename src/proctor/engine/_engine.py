@@ -213,6 +213,14 @@ class Engine:
                 "protocol: loglikelihood needs (local: models and OpenAI-compatible servers "
                 "with /v1/completions can)"
             )
+        for scorer_ in self.benchmark.scorers:
+            for metric in scorer_.metrics:
+                needed = getattr(metric, "min_epochs", 1)
+                if needed > self.epochs:
+                    raise ConfigError(
+                        f"{scorer_.name}/{metric.name} needs at least {needed} generations per "
+                        f"sample; this run has {self.epochs} (raise --epochs)"
+                    )
         if len(self.dataset) == 0:
             raise ConfigError(
                 f"nothing to run: {self.dataset.name} has no samples"

@@ -66,6 +66,7 @@ class _PassMetric(Metric):
             raise ValueError(f"k must be at least 1, got {k}")
         self.k = k
         self.name = name
+        self.min_epochs = k  # the engine refuses a run with fewer generations per sample
         self._mean = Mean()
 
     def _estimate(self, n: int, c: int) -> float:

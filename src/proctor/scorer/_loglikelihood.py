@@ -74,7 +74,13 @@ def loglikelihood_choice(*, bytes_norm: bool = False, macro_by: str | None = Non
         if not sample.targets:
             raise ScorerError("loglikelihood_choice needs a target (letter, index or text)")
         letters = string.ascii_uppercase[: len(sample.choices)]
-        gold = letters.index(target_letter(sample.targets[0], sample.choices))
+        target = sample.targets[0].strip()
+        # A letter target means that letter, even when an option's text is a letter too
+        gold = (
+            letters.index(target)
+            if len(target) == 1 and target in letters
+            else letters.index(target_letter(target, sample.choices))
+        )
         logprobs = [float(r["logprob"]) for r in results]
         texts = texts if isinstance(texts, list) else list(sample.choices)
         pred = _argmax(logprobs)
