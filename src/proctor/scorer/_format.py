@@ -17,14 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import replace
-from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from proctor.errors import ConfigError
 from proctor.scorer._checks import check_bool
-from proctor.scorer._score import Score, ScoreContext, ScoreFn, Scorer, scorer
+from proctor.scorer._score import Score, ScoreContext, ScoreFn, scorer
 
 if TYPE_CHECKING:
     from proctor.dataset import Sample
@@ -172,8 +170,16 @@ def _validator(schema: dict[str, Any]) -> Any:
     return cls(schema)
 
 
-@scorer("json_schema")
-def _json_schema(
+def _schema_signature(
+    *, schema: dict[str, Any] | None = None, schema_path: str | None = None, **_: Any
+) -> dict[str, str]:
+    """The schema's content hash: a schema file may change while its path does not."""
+    canonical = json.dumps(_load_schema(schema, schema_path), sort_keys=True, separators=(",", ":"))
+    return {"schema": "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:12]}
+
+
+@scorer("json_schema", signature=_schema_signature)
+def json_schema(
     *,
     schema: dict[str, Any] | None = None,
     schema_path: str | None = None,
@@ -213,18 +219,6 @@ def _json_schema(
         return Score(False, f"{best.json_path}: {best.message}{more}", metadata={"errors": kept})
 
     return score
-
-
-@wraps(_json_schema)
-def json_schema(**kwargs: Any) -> Scorer:
-    built = _json_schema(**kwargs)
-    loaded = _load_schema(kwargs.get("schema"), kwargs.get("schema_path"))
-    canonical = json.dumps(loaded, sort_keys=True, separators=(",", ":"))
-    digest = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:12]
-    return replace(built, signature_extra={**built.signature_extra, "schema": digest})
-
-
-json_schema.__name__ = json_schema.__qualname__ = "json_schema"
 
 
 @scorer("regex_format")

@@ -23,13 +23,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import replace
-from functools import wraps
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from proctor.errors import ConfigError, ScorerError
-from proctor.scorer._score import Score, ScoreFn, Scorer, scorer
+from proctor.scorer._score import Score, ScoreFn, scorer
 
 if TYPE_CHECKING:
     from proctor.dataset import Sample
@@ -183,19 +181,13 @@ def _judge_factory(
     return score
 
 
-_build = scorer("judge", version="1")(_judge_factory)
-
-
-@wraps(_judge_factory)
-def judge(**kwargs: Any) -> Scorer:
-    """The `judge` scorer; its signature carries the judge's spec and prompt hash."""
-    built = _build(**kwargs)
-    template = kwargs.get("prompt") or default_prompt()
-    extra = {
-        "judge": str(kwargs.get("model")),
-        "prompt": f"{'custom' if kwargs.get('prompt') else PROMPT_VERSION}:{prompt_hash(template)}",
+def _signature(*, model: str, prompt: str | None = None, **_: Any) -> dict[str, str]:
+    template = prompt or default_prompt()
+    return {
+        "judge": model,
+        "prompt": f"{'custom' if prompt else PROMPT_VERSION}:{prompt_hash(template)}",
     }
-    return replace(built, signature_extra=extra)
 
 
-judge.scorer_name = "judge"  # type: ignore[attr-defined]
+judge = scorer("judge", version="1", signature=_signature)(_judge_factory)
+judge.__doc__ = "The `judge` scorer; its signature carries the judge's spec and prompt hash."

@@ -140,6 +140,7 @@ def scorer(
     *,
     version: str = "1",
     metrics: Callable[..., Sequence[Metric]] | None = None,
+    signature: Callable[..., dict[str, str]] | None = None,
 ) -> Callable[[Callable[..., ScoreFn]], Callable[..., Scorer]]:
     """Turn a factory returning a score function into a factory returning a `Scorer`.
 
@@ -147,7 +148,9 @@ def scorer(
     `args` and part of its signature. `metrics` builds the metrics that
     aggregate this scorer's scores (default: the mean with a 95% CI); it is
     called with the factory's keyword arguments when it accepts any, so the
-    metrics can depend on them.
+    metrics can depend on them. `signature`, called with the same arguments,
+    adds identity the arguments alone do not show (a prompt's hash, a schema
+    file's content) to the scorer's signature.
 
         @scorer("exact_match")
         def exact_match(*, ignore_case: bool = True) -> ScoreFn:
@@ -167,7 +170,15 @@ def scorer(
                 built = tuple(metrics(**kwargs))
             else:
                 built = tuple(metrics())
-            return Scorer(name=name, fn=fn, args=dict(kwargs), version=version, metrics=built)
+            extra = {} if signature is None else dict(signature(**kwargs))
+            return Scorer(
+                name=name,
+                fn=fn,
+                args=dict(kwargs),
+                version=version,
+                metrics=built,
+                signature_extra=extra,
+            )
 
         build.scorer_name = name  # type: ignore[attr-defined]
         return build
