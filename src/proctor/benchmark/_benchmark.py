@@ -57,9 +57,13 @@ class Benchmark:
     target_delimiter: str = " "
     path: Path | None = None
     spec: dict[str, Any] = field(default_factory=dict)
+    judge: str | None = None
 
     def __post_init__(self) -> None:
         where = str(self.path) if self.path else self.name
+        if self.judge:
+            # the benchmark's judge is the default of every judge scorer that names none
+            self.scorers = [s.with_judge(self.judge) for s in self.scorers]
         if not self.scorers:
             raise ConfigError("a benchmark needs at least one scorer", source=where)
         names = [s.name for s in self.scorers]
@@ -83,6 +87,12 @@ class Benchmark:
             self._continuation = compile_template(
                 self.continuation, where=f"{self.prompt.source}.continuation"
             )
+
+    def with_judge(self, spec: str) -> Benchmark:
+        """This benchmark with `spec` judging where its scorers name no judge of their own."""
+        import dataclasses
+
+        return dataclasses.replace(self, judge=spec)
 
     @cached_property
     def _fewshot(self) -> FewShotRenderer | None:

@@ -24,7 +24,8 @@ import hashlib
 import json
 import re
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from proctor.errors import ConfigError, ScorerError
 from proctor.scorer._score import Score, ScoreFn, scorer
@@ -36,11 +37,17 @@ if TYPE_CHECKING:
 
 PROMPT_VERSION = "judge_v1"
 _OBJECT = re.compile(r"\{.*\}", re.S)
+T = TypeVar("T")
 
 
-def default_prompt() -> str:
-    """The packaged judge prompt (a Jinja2 template)."""
-    return (files("proctor.scorer") / "prompts" / f"{PROMPT_VERSION}.txt").read_text("utf-8")
+def default_prompt(name: str = PROMPT_VERSION) -> str:
+    """A packaged judge prompt (a Jinja2 template), by its versioned name."""
+    return (files("proctor.scorer") / "prompts" / f"{name}.txt").read_text("utf-8")
+
+
+def packaged_label(name: str = PROMPT_VERSION) -> str:
+    """The signature label of a packaged prompt: `judge_v1:<hash>`."""
+    return prompt_label(name, default_prompt(name))
 
 
 def prompt_hash(template: str) -> str:
@@ -76,15 +83,73 @@ def parse_verdict(text: str, *, low: int, high: int, labels: list[str] | None) -
     return rating, explanation
 
 
-def _conversation(sample: Sample) -> str:
+def conversation_text(sample: Sample) -> str:
+    """The sample's input as a transcript, for judge prompts."""
     if isinstance(sample.input, str):
         return f"user: {sample.input}"
     return "\n".join(f"{m.role}: {m.content}" for m in sample.input)
 
 
+def require_judge(scorer_name: str, model: str | None) -> str:
+    """The judge's spec, or a clear error when neither the scorer nor the benchmark set one."""
+    if not model:
+        raise ConfigError(
+            f"{scorer_name}: no judge model; give the scorer model=SPEC, or set judge: SPEC "
+            "in the benchmark (--judge SPEC on the command line)"
+        )
+    return model
+
+
+async def ask_judge(
+    ctx: ScoreContext,
+    model: str,
+    prompt: str,
+    schema: dict[str, Any],
+    parse: Callable[[str], T],
+    *,
+    retries: int,
+    max_tokens: int = 512,
+) -> T:
+    """Ask the judge `model` for JSON and `parse` it, repairing at most `retries` times.
+
+    `parse` raises ValueError saying what is wrong with a reply; that message
+    goes back to the judge with its reply, as the next turn of the
+    conversation. When every attempt fails the judge's error is a
+    `ScorerError` on the sample — never a score.
+    """
+    from proctor.dataset import ChatMessage
+    from proctor.model import GenerateConfig, GenerateRequest
+
+    judge_model = ctx.model(model)
+    messages: list[str] = [prompt]
+    problem = ""
+    for _ in range(retries + 1):
+        turns = tuple(
+            ChatMessage("user" if i % 2 == 0 else "assistant", m) for i, m in enumerate(messages)
+        )
+        reply = await ctx.generate(
+            judge_model,
+            GenerateRequest(
+                turns if len(turns) > 1 else prompt,
+                GenerateConfig(temperature=0.0, max_tokens=max_tokens),
+                json_schema=schema,
+            ),
+        )
+        try:
+            return parse(reply.text)
+        except ValueError as exc:
+            problem = str(exc)
+            messages += [
+                reply.text,
+                f"That reply cannot be used: {problem}. Answer again "
+                "with only the JSON object described above.",
+            ]
+    raise ScorerError(f"judge {model} gave no usable verdict after {retries + 1} attempts: {problem}")
+
+
 def _judge_factory(
     *,
-    model: str,
+    model: str | None = None,
     guidelines: str,
     low: int = 1,
     high: int = 5,
@@ -94,7 +159,6 @@ def _judge_factory(
     prompt: str | None = None,
 ) -> ScoreFn:
     from proctor.benchmark._prompt import compile_template, render_template
-    from proctor.model import GenerateConfig, GenerateRequest
 
     if labels is not None and len(labels) < 2:
         raise ConfigError("judge: give at least two labels")
@@ -103,6 +167,7 @@ def _judge_factory(
     if retries < 0:
         raise ConfigError("judge: retries must be zero or more")
     template = compile_template(prompt or default_prompt(), where="judge prompt")
+    prompt_id = prompt_label("custom", prompt) if prompt else packaged_label()
     schema: dict[str, Any] = {
         "type": "object",
         "properties": {
@@ -116,7 +181,11 @@ def _judge_factory(
         "required": ["explanation", "rating"],
     }
 
+    def parse(text: str) -> tuple[Any, str]:
+        return parse_verdict(text, low=low, high=high, labels=labels)
+
     async def score(sample: Sample, output: ModelOutput, ctx: ScoreContext) -> Score:
+        spec = require_judge("judge", model)
         if reference and not sample.targets:
             raise ScorerError("this judge compares with a reference answer; the sample has none")
         text = render_template(
@@ -124,7 +193,7 @@ def _judge_factory(
             {
                 "guidelines": guidelines,
                 "reference": sample.targets[0] if reference else None,
-                "conversation": _conversation(sample),
+                "conversation": conversation_text(sample),
                 "answer": output.text,
                 "labels": labels,
                 "low": low,
@@ -133,61 +202,35 @@ def _judge_factory(
             where="judge prompt",
             sample=sample,
         )
-        judge_model = ctx.model(model)
-        messages: list[Any] = [text]
-        problem = ""
-        for _ in range(retries + 1):
-            from proctor.dataset import ChatMessage
-
-            turns = tuple(
-                ChatMessage("user" if i % 2 == 0 else "assistant", m)
-                for i, m in enumerate(messages)
-            )
-            reply = await ctx.generate(
-                judge_model,
-                GenerateRequest(
-                    turns if len(turns) > 1 else text,
-                    GenerateConfig(temperature=0.0, max_tokens=512),
-                    json_schema=schema,
-                ),
-            )
-            try:
-                rating, explanation = parse_verdict(reply.text, low=low, high=high, labels=labels)
-            except ValueError as exc:
-                problem = str(exc)
-                messages += [
-                    reply.text,
-                    f"That reply cannot be used: {problem}. Answer again "
-                    "with only the JSON object described above.",
-                ]
-                continue
-            value = (
-                labels.index(rating) / (len(labels) - 1)
-                if labels is not None
-                else (rating - low) / (high - low)
-            )
-            return Score(
-                value,
-                explanation=explanation,
-                answer=str(rating),
-                metadata={"rating": rating, "judge": model},
-                source="judge",
-                annotator=model,
-            )
-        raise ScorerError(
-            f"judge {model} gave no usable verdict after {retries + 1} attempts: {problem}"
+        rating, explanation = await ask_judge(ctx, spec, text, schema, parse, retries=retries)
+        value = (
+            labels.index(rating) / (len(labels) - 1)
+            if labels is not None
+            else (rating - low) / (high - low)
+        )
+        return Score(
+            value,
+            explanation=explanation,
+            answer=str(rating),
+            metadata={"rating": rating, "judge": spec, "prompt": prompt_id},
+            source="judge",
+            annotator=spec,
         )
 
     return score
 
 
-def _signature(*, model: str, prompt: str | None = None, **_: Any) -> dict[str, str]:
-    template = prompt or default_prompt()
+def prompt_label(name: str, template: str) -> str:
+    """How a prompt is named in signatures and scores: `judge_v1:<hash>`, `custom:<hash>`."""
+    return f"{name}:{prompt_hash(template)}"
+
+
+def _signature(*, model: str | None = None, prompt: str | None = None, **_: Any) -> dict[str, str]:
     return {
-        "judge": model,
-        "prompt": f"{'custom' if prompt else PROMPT_VERSION}:{prompt_hash(template)}",
+        "judge": model or "unset",
+        "prompt": prompt_label("custom", prompt) if prompt else packaged_label(),
     }
 
 
-judge = scorer("judge", version="1", signature=_signature)(_judge_factory)
+judge = scorer("judge", version="1", signature=_signature, uses_judge=True)(_judge_factory)
 judge.__doc__ = "The `judge` scorer; its signature carries the judge's spec and prompt hash."

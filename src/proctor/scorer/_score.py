@@ -9,6 +9,7 @@ runs are only compared on scorers that mean the same thing.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import inspect
@@ -88,6 +89,9 @@ class Scorer:
     `applies_to` limits the scorer to multiple-choice samples ("choices") or to
     the others ("no_choices"), so one benchmark can mix both kinds of question;
     a sample it does not apply to gets no score and does not count in its n.
+    `uses_judge` marks scorers whose `model` argument names a judge; a
+    benchmark's `judge` fills it in where the scorer leaves it unset (see
+    `with_judge`), `build` being the factory that rebuilds the scorer.
     """
 
     name: str
@@ -97,6 +101,15 @@ class Scorer:
     metrics: Sequence[Metric] = ()
     signature_extra: dict[str, str] = field(default_factory=dict)
     applies_to: Applicability = "all"
+    uses_judge: bool = False
+    build: Callable[..., Scorer] | None = field(default=None, compare=False, repr=False)
+
+    def with_judge(self, spec: str) -> Scorer:
+        """This scorer with judge `spec`, unless its own `model` argument names one."""
+        if not self.uses_judge or self.args.get("model") or self.build is None:
+            return self
+        rebuilt = self.build(**{**self.args, "model": spec})
+        return dataclasses.replace(rebuilt, name=self.name, applies_to=self.applies_to)
 
     def applies(self, sample: Sample) -> bool:
         """Whether this scorer scores `sample` (see `applies_to`)."""
@@ -141,6 +154,7 @@ def scorer(
     version: str = "1",
     metrics: Callable[..., Sequence[Metric]] | None = None,
     signature: Callable[..., dict[str, str]] | None = None,
+    uses_judge: bool = False,
 ) -> Callable[[Callable[..., ScoreFn]], Callable[..., Scorer]]:
     """Turn a factory returning a score function into a factory returning a `Scorer`.
 
@@ -150,7 +164,8 @@ def scorer(
     called with the factory's keyword arguments when it accepts any, so the
     metrics can depend on them. `signature`, called with the same arguments,
     adds identity the arguments alone do not show (a prompt's hash, a schema
-    file's content) to the scorer's signature.
+    file's content) to the scorer's signature. `uses_judge` says the factory's
+    `model` argument is a judge that the benchmark's `judge` may supply.
 
         @scorer("exact_match")
         def exact_match(*, ignore_case: bool = True) -> ScoreFn:
@@ -178,6 +193,8 @@ def scorer(
                 version=version,
                 metrics=built,
                 signature_extra=extra,
+                uses_judge=uses_judge,
+                build=build,
             )
 
         build.scorer_name = name  # type: ignore[attr-defined]

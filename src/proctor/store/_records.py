@@ -23,6 +23,7 @@ class ScoreRecord:
     source: str = "scorer"
     annotator: str | None = None
     error: str | None = None
+    usage: dict[str, Any] | None = None  # judge calls behind the score (see JudgeUsage)
 
 
 @dataclass(slots=True)
@@ -82,6 +83,10 @@ class RunRecord:
     cost: float | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    judge_calls: int | None = None
+    judge_input_tokens: int | None = None
+    judge_output_tokens: int | None = None
+    judge_cost: float | None = None
 
 
 @dataclass(slots=True)

@@ -111,6 +111,7 @@ def score_rows(r: SampleRecord) -> list[dict[str, Any]]:
             "answer": s.answer,
             "metadata": s.metadata,
             "error": s.error,
+            "usage": s.usage,
         }
         for s in r.scores
     ]
@@ -126,6 +127,7 @@ def row_to_score(row: Row[Any]) -> ScoreRecord:
         source=row.source,
         annotator=row.annotator,
         error=row.error,
+        usage=row.usage,
     )
 
 

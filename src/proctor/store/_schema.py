@@ -27,9 +27,19 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["SCHEMA_HEAD", "cache", "metadata", "metrics", "runs", "samples", "scores"]
+__all__ = [
+    "SCHEMA_HEAD",
+    "cache",
+    "metadata",
+    "metrics",
+    "pairwise",
+    "pairwise_verdicts",
+    "runs",
+    "samples",
+    "scores",
+]
 
-SCHEMA_HEAD = "0001_initial"
+SCHEMA_HEAD = "0002_judges_pairwise"
 """The Alembic revision these tables correspond to (the migrations' head)."""
 
 _json = JSON(none_as_null=True)
@@ -65,6 +75,11 @@ runs = Table(
     Column("cost", Float),
     Column("input_tokens", Integer),
     Column("output_tokens", Integer),
+    # what the run's judges used, counted apart from the model under test
+    Column("judge_calls", Integer),
+    Column("judge_input_tokens", Integer),
+    Column("judge_output_tokens", Integer),
+    Column("judge_cost", Float),
     Index("ix_runs_started", "started_at", "id"),
     Index("ix_runs_benchmark", "benchmark", "started_at"),
     Index("ix_runs_model", "model_spec", "started_at"),
@@ -110,6 +125,8 @@ scores = Table(
     Column("answer", Text),
     Column("metadata", _json, nullable=False),
     Column("error", Text),
+    # the judge calls behind this score: {calls, input_tokens, output_tokens, cost, cached}
+    Column("usage", _json),
     ForeignKeyConstraint(
         ["run_id", "sample_id", "epoch"],
         ["samples.run_id", "samples.sample_id", "samples.epoch"],
@@ -147,4 +164,34 @@ cache = Table(
     Column("output", _json, nullable=False),
     Column("latency_ms", Float),
     Column("created_at", _utc, nullable=False),
+)
+
+pairwise = Table(
+    "pairwise",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("runs", _json, nullable=False),  # the compared run ids, in the order given
+    Column("judge", String, nullable=False),
+    Column("signature", String, nullable=False),  # judge spec + prompt hash
+    Column("status", String, nullable=False),
+    Column("summary", _json),
+    Column("created_at", _utc, nullable=False),
+    Column("finished_at", _utc),
+)
+
+pairwise_verdicts = Table(
+    "pairwise_verdicts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("pairwise_id", String, ForeignKey("pairwise.id", ondelete="CASCADE"), nullable=False),
+    Column("run_a", String, nullable=False),
+    Column("run_b", String, nullable=False),
+    Column("sample_id", String, nullable=False),
+    Column("epoch", Integer, nullable=False),
+    Column("verdict", String),  # "a", "b" or "tie"; None with an error
+    Column("first", _json),  # the judge's answer with A shown first
+    Column("second", _json),  # ... and with B shown first
+    Column("error", Text),
+    Column("usage", _json),
+    Index("ix_pairwise_verdicts_pair", "pairwise_id", "run_a", "run_b"),
 )
