@@ -76,6 +76,7 @@ class Benchmark:
             )
         if self.epochs < 1:
             raise ConfigError(f"epochs must be at least 1, got {self.epochs}", source=where)
+        self.scorers = _bind_components(self.scorers, where)
         self.prompt.compile()
         if self.protocol == "loglikelihood":
             if self.prompt.system is not None or self.prompt.messages is not None:
@@ -174,5 +175,31 @@ class Benchmark:
             "cluster": self.cluster,
             "epochs": self.epochs,
             "protocol": self.protocol,
+            "judge": self.judge,
             "spec": self.spec,
         }
+
+
+def _bind_components(scorers: Sequence[Scorer], where: str) -> list[Scorer]:
+    """Check that composites name scorers listed before them, and make the components'
+    signatures part of each composite's (a changed judge changes the blend too)."""
+    import dataclasses
+
+    seen: dict[str, Scorer] = {}
+    bound = []
+    for scorer_ in scorers:
+        if scorer_.depends_on:
+            missing = [n for n in scorer_.depends_on if n not in seen]
+            if missing:
+                known = ", ".join(seen) or "none"
+                raise ConfigError(
+                    f"composite {scorer_.name!r} combines {', '.join(map(repr, missing))}, which "
+                    f"is not a scorer listed before it (listed before: {known})",
+                    source=where,
+                )
+            parts = hash_json([seen[n].signature for n in scorer_.depends_on])[:12]
+            extra = {**scorer_.signature_extra, "of": parts}
+            scorer_ = dataclasses.replace(scorer_, signature_extra=extra)
+        seen[scorer_.name] = scorer_
+        bound.append(scorer_)
+    return bound

@@ -223,6 +223,7 @@ def load_benchmark(path: str | Path) -> Benchmark:
             protocol=spec.protocol,
             continuation=spec.continuation,
             target_delimiter=spec.target_delimiter,
+            judge=spec.judge,
             path=path,
             spec=spec.model_dump(mode="json", by_alias=True, exclude_none=True),
         )

@@ -97,3 +97,4 @@ class BenchmarkSpec(_Strict):
     protocol: Literal["generate", "loglikelihood"] = "generate"
     continuation: str = "{{ choice }}"
     target_delimiter: str = " "
+    judge: str | None = Field(default=None, min_length=1)

@@ -14,6 +14,7 @@ from proctor.cli._export import export
 from proctor.cli._init import init
 from proctor.cli._run import run
 from proctor.cli._runs import runs, show
+from proctor.cli._score import score
 
 app = typer.Typer(
     name="proctor",
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.command()(run)
 app.command()(runs)
 app.command()(show)
+app.command()(score)
 app.command()(export)
 app.command()(init)
 app.command()(catalog)

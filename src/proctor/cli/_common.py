@@ -67,3 +67,18 @@ def fmt_float(value: float | None, digits: int = 3) -> str:
 
 def fmt_cost(value: float | None) -> str:
     return "n/a" if value is None else f"${value:.4f}"
+
+
+JUDGE_OPTION = typer.Option(
+    None,
+    "--judge",
+    help="Judge model spec for the benchmark's judge scorers that name none (e.g. local:smollm2).",
+)
+
+
+def judge_usage(run: Any) -> str:
+    """` · judge 12 calls, 3,400 tokens, $0.0100` — judges are counted apart from the model."""
+    if not run.judge_calls:
+        return ""
+    tokens = (run.judge_input_tokens or 0) + (run.judge_output_tokens or 0)
+    return f" · judge {run.judge_calls} call(s), {tokens:,} tokens, cost {fmt_cost(run.judge_cost)}"

@@ -13,9 +13,11 @@ from proctor.cli._common import (
     EXIT_ERRORS,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    JUDGE_OPTION,
     console,
     fmt_cost,
     handle_errors,
+    judge_usage,
     open_store,
 )
 
@@ -69,6 +71,7 @@ def run(
         None, "--data", help="Catalog benchmarks: your copy of its data, in its official format."
     ),
     shots: int = typer.Option(0, "--shots", min=0, help="Catalog benchmarks: k-shot prompts."),
+    judge: str | None = JUDGE_OPTION,
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Run BENCHMARK against a model; print metrics with 95% confidence intervals."""
@@ -82,7 +85,9 @@ def run(
         raise ConfigError("--retry-errors needs --resume RUN_ID")
     if (price_input is None) != (price_output is None):
         raise ConfigError("give both --price-input and --price-output, or neither")
-    bench = _benchmark(benchmark, data=data, shots=shots)
+    bench = load_benchmark_ref(benchmark, data=data, shots=shots)
+    if judge:
+        bench = bench.with_judge(judge)
     config = ModelConfig(
         generate=GenerateConfig(temperature=temperature, max_tokens=max_tokens, seed=seed),
         base_url=base_url,
@@ -119,7 +124,7 @@ def run(
         f"run [bold]{run_record.id}[/bold] · {run_record.n_samples} samples × {run_record.epochs} "
         f"epoch(s) · scored {run_record.n_scored}/{summary.total} · errors {summary.n_errors} · "
         f"from cache {summary.n_cached} · resumed past {summary.skipped} · cost "
-        f"{fmt_cost(summary.cost)} · {elapsed:.1f} s ({rate:.0f}/s)"
+        f"{fmt_cost(summary.cost)}{judge_usage(run_record)} · {elapsed:.1f} s ({rate:.0f}/s)"
     )
     if summary.interrupted:
         out.print(
@@ -135,8 +140,8 @@ def run(
     raise typer.Exit(EXIT_OK)
 
 
-def _benchmark(ref: str, *, data: Path | None, shots: int) -> Any:
-    """A YAML file when `ref` names one, else a catalog benchmark."""
+def load_benchmark_ref(ref: str, *, data: Path | None, shots: int) -> Any:
+    """A YAML file when `ref` names one, else a catalog benchmark (`NAME[:ARG]`)."""
     from proctor.benchmark import load_benchmark
     from proctor.errors import ConfigError
 

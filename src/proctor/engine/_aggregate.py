@@ -23,6 +23,34 @@ class RunCounts:
     cost: float | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    judge_calls: int | None = None
+    judge_input_tokens: int | None = None
+    judge_output_tokens: int | None = None
+    judge_cost: float | None = None
+
+    def add_judge(self, usage: dict | None) -> None:
+        """Count one score's judge calls, apart from the model under test's."""
+        if not usage:
+            return
+        self.judge_calls = _add(self.judge_calls, usage.get("calls"))  # type: ignore[assignment]
+        self.judge_input_tokens = _add(self.judge_input_tokens, usage.get("input_tokens"))  # type: ignore[assignment]
+        self.judge_output_tokens = _add(self.judge_output_tokens, usage.get("output_tokens"))  # type: ignore[assignment]
+        self.judge_cost = _add(self.judge_cost, usage.get("cost"))
+
+    def run_fields(self) -> dict[str, int | float | None]:
+        """The totals as the run record's columns."""
+        return {
+            "n_scored": self.scored,
+            "n_errors": self.errors,
+            "n_cached": self.cached,
+            "cost": self.cost,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "judge_calls": self.judge_calls,
+            "judge_input_tokens": self.judge_input_tokens,
+            "judge_output_tokens": self.judge_output_tokens,
+            "judge_cost": self.judge_cost,
+        }
 
 
 def _add(total: float | int | None, value: float | int | None) -> float | int | None:
@@ -63,6 +91,7 @@ def _group(records: Iterator[SampleRecord], counts: RunCounts) -> Iterator[Sampl
         if record.error is not None or any(s.error for s in record.scores):
             counts.errors += 1
         for s in record.scores:
+            counts.add_judge(s.usage)
             if s.error is None and s.value is not None:
                 scores.setdefault(s.scorer, []).append(
                     Score(

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 from proctor.engine._calls import ModelCalls, cache_key
 from proctor.engine._context import EngineContext
 from proctor.engine._options import Observer, RunOptions, RunSummary
-from proctor.engine._records import clean, error_text, score_record, target_json
+from proctor.engine._pool import ModelPool
+from proctor.engine._records import clean, error_text, target_json
+from proctor.engine._scoring import score_sample
 from proctor.errors import ConfigError, TemplateError
 from proctor.model import (
     GenerateConfig,
@@ -32,7 +34,6 @@ from proctor.model import (
     ModelOutput,
     supports_loglikelihood,
 )
-from proctor.scorer import Scorer
 from proctor.store import RunRecord, SampleRecord, ScoreRecord
 
 if TYPE_CHECKING:
@@ -82,49 +83,16 @@ class Engine:
             else (model.config.cache if model.config.cache is not None else model.cache_by_default)
         )
         self.cache = cache
-        self._models: dict[str, Model] = {}
-        self._calls: dict[int, ModelCalls] = {}
+        self.pool = ModelPool(
+            store,
+            backoff=options.backoff,
+            main=model,
+            main_cache=cache,
+            main_concurrency=options.max_concurrency,
+        )
         self.writer: StoreWriter | None = None
         self.processed = self.n_errors = self.n_cached = 0
         self.cost: float | None = None
-
-    # -- models -----------------------------------------------------------------------------
-
-    def _calls_for(self, model: Model) -> ModelCalls:
-        calls = self._calls.get(id(model))
-        if calls is None:
-            writer = self.writer
-            use_cache = (
-                self.cache
-                if model is self.model
-                else (
-                    model.config.cache if model.config.cache is not None else model.cache_by_default
-                )
-            )
-            calls = ModelCalls(
-                model,
-                cache=use_cache,
-                backoff=self.options.backoff,
-                put_cache=None if writer is None else writer.put_cache,
-                get_cache=self._cache_lookup,
-                max_concurrency=self.options.max_concurrency if model is self.model else None,
-            )
-            self._calls[id(model)] = calls
-        return calls
-
-    def _cache_lookup(self, key: str) -> dict | None:
-        entry = self.store.cache_get_many([key]).get(key)
-        return None if entry is None else {"output": entry.output, "latency_ms": entry.latency_ms}
-
-    def _model_for(self, spec: str) -> Model:
-        if spec == self.model.spec:
-            return self.model
-        model = self._models.get(spec)
-        if model is None:
-            from proctor.model import get_model
-
-            model = self._models[spec] = get_model(spec)
-        return model
 
     # -- run record -------------------------------------------------------------------------
 
@@ -214,6 +182,11 @@ class Engine:
                 "with /v1/completions can)"
             )
         for scorer_ in self.benchmark.scorers:
+            if scorer_.uses_judge and not scorer_.args.get("model"):
+                raise ConfigError(
+                    f"scorer {scorer_.name!r} needs a judge: give it model=SPEC, or set judge: "
+                    "SPEC in the benchmark (--judge SPEC on the command line)"
+                )
             for metric in scorer_.metrics:
                 needed = getattr(metric, "min_epochs", 1)
                 if needed > self.epochs:
@@ -238,7 +211,7 @@ class Engine:
         skipped = sum(
             1 for has_error in finished.values() if not (has_error and self.options.retry_errors)
         )
-        self.writer = writer = StoreWriter(self.store)
+        self.writer = self.pool.writer = writer = StoreWriter(self.store)
         settings = {
             "benchmark": self.benchmark.name,
             "task_version": run.task_version,
@@ -246,8 +219,8 @@ class Engine:
             "generate": self.generate_config.to_dict(),
             "run_id": run.id,
         }
-        self.ctx = EngineContext(settings, self._calls_for, self._model_for)
-        calls = self._calls_for(self.model)
+        self.ctx = EngineContext(settings, self.pool)
+        calls = self.pool.calls_for(self.model)
         if self.observer is not None:
             self.observer.start(run, total, skipped)
         concurrency = self.options.max_concurrency or self.model.config.max_concurrency
@@ -268,7 +241,7 @@ class Engine:
                 task.cancel()
             await asyncio.gather(producer, *workers, return_exceptions=True)
             writer.close()
-            await self._close_models()
+            await self.pool.aclose()
         summary = self._finish(run, total, skipped, interrupted, calls.calls)
         if self.observer is not None:
             self.observer.finish(summary)
@@ -411,24 +384,7 @@ class Engine:
         )
 
     async def _score(self, sample: Sample, output: ModelOutput) -> list[ScoreRecord]:
-        scorers = [s for s in self.benchmark.scorers if s.applies(sample)]
-        if not scorers:
-            return []
-        if len(scorers) == 1:
-            return [await self._score_one(scorers[0], sample, output)]
-        return list(await asyncio.gather(*(self._score_one(s, sample, output) for s in scorers)))
-
-    async def _score_one(self, scorer: Scorer, sample: Sample, output: ModelOutput) -> ScoreRecord:
-        try:
-            return score_record(scorer.name, await scorer(sample, output, self.ctx))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a failing scorer is an error on this sample, never a 0
-            return ScoreRecord(scorer.name, None, error=error_text(exc))
-
-    async def _close_models(self) -> None:
-        for model in self._models.values():
-            await model.aclose()
+        return await score_sample(self.benchmark.scorers, sample, output, self.ctx)
 
     def _finish(
         self, run: RunRecord, total: int, skipped: int, interrupted: bool, model_calls: int
@@ -439,12 +395,7 @@ class Engine:
         fields = {
             "status": "interrupted" if interrupted else "finished",
             "finished_at": datetime.now(UTC),
-            "n_scored": counts.scored,
-            "n_errors": counts.errors,
-            "n_cached": counts.cached,
-            "cost": counts.cost,
-            "input_tokens": counts.input_tokens,
-            "output_tokens": counts.output_tokens,
+            **counts.run_fields(),
         }
         self.store.update_run(run.id, **fields)
         run = self.store.get_run(run.id)

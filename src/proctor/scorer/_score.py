@@ -14,7 +14,7 @@ import functools
 import hashlib
 import inspect
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -67,6 +67,11 @@ class ScoreContext(Protocol):
         """The run's settings: benchmark name, model spec, generation config."""
         ...
 
+    @property
+    def scores(self) -> Mapping[str, Score]:
+        """This sample's scores by the scorers listed before this one (for composites)."""
+        ...
+
     def model(self, spec: str) -> Model:
         """The model for `spec`, created once per run."""
         ...
@@ -92,6 +97,9 @@ class Scorer:
     `uses_judge` marks scorers whose `model` argument names a judge; a
     benchmark's `judge` fills it in where the scorer leaves it unset (see
     `with_judge`), `build` being the factory that rebuilds the scorer.
+    `depends_on` names the scorers whose scores this one combines (a
+    composite); the engine scores those first and hands their scores over as
+    `ctx.scores`.
     """
 
     name: str
@@ -102,6 +110,7 @@ class Scorer:
     signature_extra: dict[str, str] = field(default_factory=dict)
     applies_to: Applicability = "all"
     uses_judge: bool = False
+    depends_on: tuple[str, ...] = ()
     build: Callable[..., Scorer] | None = field(default=None, compare=False, repr=False)
 
     def with_judge(self, spec: str) -> Scorer:

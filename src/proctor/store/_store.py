@@ -31,7 +31,7 @@ from proctor.metrics._metric import MetricValue
 from proctor.store import _rows
 from proctor.store._engine import make_engine, mask_url, resolve_url
 from proctor.store._migrate import ensure_schema
-from proctor.store._records import CacheEntry, RunRecord, SampleRecord
+from proctor.store._records import CacheEntry, RunRecord, SampleRecord, ScoreRecord
 from proctor.store._schema import cache, metrics, runs, samples, scores
 
 __all__ = ["Store", "new_run_id"]
@@ -214,6 +214,36 @@ class Store:
                 f"already exists or its run is unknown ({_first_line(exc)})"
             ) from exc
         return len(batch)
+
+    def replace_scores(self, run_id: str, items: Sequence[tuple[str, int, ScoreRecord]]) -> None:
+        """Store `(sample_id, epoch, score)` items in one transaction, each replacing what
+        the same scorer had stored for that sample and epoch (re-scoring a run).
+
+        A sample that is not stored raises `StoreError`.
+        """
+        if not items:
+            return
+        params = [{"r": run_id, "s": s, "e": e, "n": record.scorer} for s, e, record in items]
+        rows = []
+        for sample_id, epoch, record in items:
+            holder = SampleRecord(run_id, sample_id, epoch, 0, None, scores=[record])
+            rows.extend(_rows.score_rows(holder))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    delete(scores).where(
+                        scores.c.run_id == _KEY_PARAMS["r"],
+                        scores.c.sample_id == _KEY_PARAMS["s"],
+                        scores.c.epoch == _KEY_PARAMS["e"],
+                        scores.c.scorer == bindparam("n"),
+                    ),
+                    params,
+                )
+                conn.execute(insert(scores), rows)
+        except IntegrityError as exc:
+            raise StoreError(
+                f"cannot re-score run {run_id}: a scored sample is not stored ({_first_line(exc)})"
+            ) from exc
 
     def finished(self, run_id: str) -> dict[tuple[str, int], bool]:
         """`(sample_id, epoch)` -> whether that stored sample errored (model or any scorer)."""
