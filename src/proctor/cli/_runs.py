@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from proctor.cli._common import DB_OPTION, console, fmt_cost, fmt_float, handle_errors, open_store
@@ -61,6 +63,12 @@ def runs(
 def show(
     run_id: str = typer.Argument(..., help="Run id (or a unique prefix)."),
     worst: int = typer.Option(5, "--worst", min=0, help="How many of the worst samples to show."),
+    sample: str | None = typer.Option(
+        None,
+        "--sample",
+        help="Show this sample in full: every score, judge prompt hashes and explanations, "
+        "rubric criteria met or not with their points.",
+    ),
     db: str | None = DB_OPTION,
 ) -> None:
     """Show a run: configuration, metrics with CIs and slices, and its worst samples."""
@@ -70,6 +78,19 @@ def show(
     from proctor.cli._tables import clip, metrics_table
 
     out = console()
+    if sample is not None:
+        from proctor.cli._sample_view import sample_lines
+        from proctor.errors import ConfigError
+
+        with open_store(db) as store:
+            r = store.get_run(run_id)
+            found = [rec for rec in store.iter_samples(r.id) if rec.sample_id == sample]
+        if not found:
+            raise ConfigError(f"run {r.id} has no sample {sample!r}")
+        for record in found:
+            for line in sample_lines(record):
+                out.print(line)
+        return
     with open_store(db) as store:
         r = store.get_run(run_id)
         metrics = store.get_metrics(r.id)
@@ -94,6 +115,13 @@ def show(
             f"out {r.output_tokens if r.output_tokens is not None else 'n/a'}",
         ),
         ("cost", fmt_cost(r.cost)),
+        (
+            "judges",
+            f"{r.judge_calls} call(s), tokens in {r.judge_input_tokens or 0} / out "
+            f"{r.judge_output_tokens or 0}, cost {fmt_cost(r.judge_cost)}"
+            if r.judge_calls
+            else "—",
+        ),
         ("scorers", ", ".join(s.get("signature", s.get("name", "?")) for s in r.scorers)),
         ("git commit", str(r.environment.get("git_commit") or "—")),
     ]
@@ -108,17 +136,7 @@ def show(
             if rec.error is not None:
                 verdict = Text(rec.error, style="red")
             else:
-                verdict = Text(
-                    "; ".join(
-                        f"{s.scorer}={s.value if s.error is None else 'ERROR'}"
-                        + (
-                            f" ({clip(s.explanation or s.error, 60)})"
-                            if (s.explanation or s.error)
-                            else ""
-                        )
-                        for s in rec.scores
-                    )
-                )
+                verdict = Text("; ".join(_brief(s) for s in rec.scores))
             table.add_row(
                 Text(rec.sample_id),
                 str(rec.epoch),
@@ -128,6 +146,23 @@ def show(
                 verdict,
             )
         out.print(table)
+
+
+def _brief(score: object) -> str:
+    """`judge=0.75 [judge_v1:1a2b3c] (why...)`; rubric scores also count criteria met."""
+    from proctor.cli._tables import clip
+
+    s: Any = score
+    text = f"{s.scorer}={s.value if s.error is None else 'ERROR'}"
+    meta = s.metadata or {}
+    if meta.get("prompt"):
+        text += f" [{meta['prompt']}]"
+    criteria = meta.get("criteria")
+    if isinstance(criteria, list) and criteria:
+        met = sum(1 for c in criteria if isinstance(c, dict) and c.get("met"))
+        text += f" {met}/{len(criteria)} criteria met"
+    reason = s.explanation or s.error
+    return text + (f" ({clip(reason, 60)})" if reason else "")
 
 
 def _badness(record: object) -> tuple[int, float]:
