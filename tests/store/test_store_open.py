@@ -168,3 +168,33 @@ def test_display_url_masks_the_password(pg_module_url: str) -> None:
         assert "s3cret" not in store.display_url
         assert ":***@" in store.display_url
         assert "s3cret" not in repr(store)
+
+
+def test_a_store_made_by_an_older_proctor_is_upgraded_keeping_its_runs(empty_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    engine = create_engine(resolve_url(empty_url))
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0001_initial")
+            conn.exec_driver_sql(
+                "INSERT INTO runs (id, benchmark, task_version, dataset_version, "
+                "selection_version, model_spec, model_config, scorers, n_samples, epochs, "
+                "slices, benchmark_spec, environment, status, started_at, n_scored, n_errors, "
+                "n_cached) VALUES ('abc123abc123', 'old', 't', 'd', 's', 'python:m:f', '{}', "
+                "'[]', 1, 1, '[]', '{}', '{}', 'finished', %s, 1, 0, 0)"
+                % ("'" + datetime(2026, 1, 1, tzinfo=UTC).isoformat(sep=" ") + "'"),
+            )
+    finally:
+        engine.dispose()
+    with Store(empty_url) as store:
+        run = store.get_run("abc123")
+        with store.engine.connect() as conn:
+            version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            tables = set(inspect(conn).get_table_names())
+    assert version == SCHEMA_HEAD
+    assert run.benchmark == "old" and run.judge_calls is None
+    assert {"pairwise", "pairwise_verdicts"} <= tables
