@@ -197,3 +197,45 @@ async def test_rescoring_refuses_another_dataset_and_unknown_scorers(tmp_path: P
         )
         with pytest.raises(ConfigError, match="task version"):
             await rescore_run_async(store, summary.run.id, load_benchmark(second))
+
+
+async def test_the_yaml_judge_mapping_reaches_a_server_and_prices_its_calls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADER_KEY", "sk-test-not-a-real-key")
+    with FakeOpenAIServer(responder=verdicts) as server:
+        (tmp_path / "b.yaml").write_text(
+            "name: priced\n"
+            "dataset:\n  samples:\n    - {id: s0, input: q, target: 'answer 0'}\n"
+            "    - {id: s1, input: q, target: 'answer 1'}\n"
+            "judge:\n  model: openai:grader\n"
+            f"  base_url: {server.base_url}\n"
+            "  api_key_env: GRADER_KEY\n  price_input: 2.0\n  price_output: 10.0\n"
+            "  max_concurrency: 2\n"
+            "scorers:\n  - name: judge\n    args: {guidelines: 'Right?'}\n",
+            encoding="utf-8",
+        )
+        bench = load_benchmark(tmp_path / "b.yaml")
+        with Store(f"sqlite:///{tmp_path / 'p.db'}") as store:
+            summary = await run_benchmark_async(bench, ScriptedModel(answer), store=store)
+            scores = [s for r in store.iter_samples(summary.run.id) for s in r.scores]
+    run = summary.run
+    expected = sum(
+        (s.usage["input_tokens"] * 2.0 + s.usage["output_tokens"] * 10.0) / 1e6 for s in scores
+    )
+    assert run.judge_calls == 2 and run.judge_cost == pytest.approx(expected) and expected > 0
+    assert run.cost is None  # the model under test has no prices: its cost stays unknown
+    assert server.requests[0].headers["authorization"] == "Bearer sk-test-not-a-real-key"
+    assert "sk-test" not in json.dumps(run.benchmark_spec)  # the key is never stored
+    assert run.benchmark_spec["judge_config"]["prices"]["input_per_mtok"] == 2.0
+
+
+def test_a_judge_key_variable_that_is_not_set_is_named(tmp_path: Path) -> None:
+    (tmp_path / "b.yaml").write_text(
+        "name: priced\ndataset:\n  samples: [{id: s0, input: q}]\n"
+        "judge:\n  model: openai:grader\n  api_key_env: PROCTOR_TEST_UNSET_KEY\n"
+        "scorers:\n  - name: judge\n    args: {guidelines: 'Right?'}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"b\.yaml:6: .*PROCTOR_TEST_UNSET_KEY is not set"):
+        load_benchmark(tmp_path / "b.yaml")

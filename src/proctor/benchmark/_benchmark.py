@@ -20,7 +20,7 @@ from proctor.benchmark._prompt import (
 from proctor.dataset import ChatMessage, Dataset, Sample
 from proctor.dataset._canonical import hash_json
 from proctor.errors import ConfigError
-from proctor.model import GenerateConfig
+from proctor.model import GenerateConfig, ModelConfig
 from proctor.scorer import Scorer
 
 
@@ -58,6 +58,7 @@ class Benchmark:
     path: Path | None = None
     spec: dict[str, Any] = field(default_factory=dict)
     judge: str | None = None
+    judge_config: ModelConfig | None = None
 
     def __post_init__(self) -> None:
         where = str(self.path) if self.path else self.name
@@ -89,11 +90,18 @@ class Benchmark:
                 self.continuation, where=f"{self.prompt.source}.continuation"
             )
 
-    def with_judge(self, spec: str) -> Benchmark:
-        """This benchmark with `spec` judging where its scorers name no judge of their own."""
+    def with_judge(self, spec: str, config: ModelConfig | None = None) -> Benchmark:
+        """This benchmark with `spec` judging where its scorers name no judge of their own;
+        `config` says how to reach it (base URL, prices, concurrency)."""
         import dataclasses
 
-        return dataclasses.replace(self, judge=spec)
+        return dataclasses.replace(self, judge=spec, judge_config=config or self.judge_config)
+
+    def model_configs(self) -> dict[str, ModelConfig]:
+        """Configurations of the models the scorers call, by spec (the benchmark's judge)."""
+        if self.judge and self.judge_config is not None:
+            return {self.judge: self.judge_config}
+        return {}
 
     @cached_property
     def _fewshot(self) -> FewShotRenderer | None:
@@ -176,6 +184,7 @@ class Benchmark:
             "epochs": self.epochs,
             "protocol": self.protocol,
             "judge": self.judge,
+            "judge_config": None if self.judge_config is None else self.judge_config.to_record(),
             "spec": self.spec,
         }
 

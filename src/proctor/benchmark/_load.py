@@ -9,10 +9,10 @@ from typing import Any
 
 from proctor.benchmark._benchmark import Benchmark
 from proctor.benchmark._prompt import FewShot, PromptTemplate
-from proctor.benchmark._spec import BenchmarkSpec, DatasetSpec, ScorerSpec
+from proctor.benchmark._spec import BenchmarkSpec, DatasetSpec, JudgeSpec, ScorerSpec
 from proctor.dataset import ChatMessage, Dataset, FieldMap
 from proctor.errors import ConfigError, ProctorError
-from proctor.model import GenerateConfig
+from proctor.model import GenerateConfig, ModelConfig
 
 
 def _text_loader() -> Any:
@@ -158,6 +158,40 @@ def _scorers(entries: list[str | ScorerSpec], node: Any, where: str) -> list[Any
     return built
 
 
+def _judge(spec: str | JudgeSpec) -> tuple[str, ModelConfig | None]:
+    """The benchmark judge's spec and, when the YAML says how to reach it, its config."""
+    import os
+
+    from proctor.model import ModelConfig, Prices
+
+    if isinstance(spec, str):
+        if not spec:
+            raise ConfigError("judge: give a model spec")
+        return spec, None
+    api_key = None
+    if spec.api_key_env:
+        api_key = os.environ.get(spec.api_key_env)
+        if not api_key:
+            error = ConfigError(
+                f"judge.api_key_env: the environment variable {spec.api_key_env} is not set"
+            )
+            error.location = ("judge", "api_key_env")  # type: ignore[attr-defined]
+            raise error
+    prices = None
+    if spec.price_input is not None:
+        prices = Prices(spec.price_input, spec.price_output or 0.0)
+    return spec.model, ModelConfig(
+        base_url=spec.base_url,
+        api_key=api_key,
+        timeout=spec.timeout,
+        max_retries=spec.max_retries,
+        max_concurrency=spec.max_concurrency,
+        rpm=spec.rpm,
+        prices=prices,
+        cache=spec.cache,
+    )
+
+
 def load_benchmark(path: str | Path) -> Benchmark:
     """Read a benchmark YAML file into a `Benchmark`.
 
@@ -203,6 +237,7 @@ def load_benchmark(path: str | Path) -> Benchmark:
             source="prompt",
         )
         g = spec.generation
+        judge, judge_config = (None, None) if spec.judge is None else _judge(spec.judge)
         return Benchmark(
             name=spec.name,
             description=spec.description,
@@ -223,7 +258,8 @@ def load_benchmark(path: str | Path) -> Benchmark:
             protocol=spec.protocol,
             continuation=spec.continuation,
             target_delimiter=spec.target_delimiter,
-            judge=spec.judge,
+            judge=judge,
+            judge_config=judge_config,
             path=path,
             spec=spec.model_dump(mode="json", by_alias=True, exclude_none=True),
         )

@@ -83,6 +83,28 @@ class GenerationSpec(_Strict):
     seed: int | None = None
 
 
+class JudgeSpec(_Strict):
+    """The benchmark's judge and how to reach it. The key is read from the environment
+    variable `api_key_env` names: keys never belong in a benchmark file."""
+
+    model: str = Field(min_length=1)
+    base_url: str | None = None
+    api_key_env: str | None = None
+    timeout: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=5, ge=0)
+    max_concurrency: int = Field(default=32, ge=1)
+    rpm: float | None = Field(default=None, gt=0)
+    price_input: float | None = Field(default=None, ge=0)
+    price_output: float | None = Field(default=None, ge=0)
+    cache: bool | None = None
+
+    @model_validator(mode="after")
+    def _both_prices(self) -> JudgeSpec:
+        if (self.price_input is None) != (self.price_output is None):
+            raise ValueError("give both price_input and price_output, or neither")
+        return self
+
+
 class BenchmarkSpec(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
@@ -97,4 +119,4 @@ class BenchmarkSpec(_Strict):
     protocol: Literal["generate", "loglikelihood"] = "generate"
     continuation: str = "{{ choice }}"
     target_delimiter: str = " "
-    judge: str | None = Field(default=None, min_length=1)
+    judge: str | JudgeSpec | None = None

@@ -74,6 +74,39 @@ JUDGE_OPTION = typer.Option(
     "--judge",
     help="Judge model spec for the benchmark's judge scorers that name none (e.g. local:smollm2).",
 )
+JUDGE_BASE_URL_OPTION = typer.Option(
+    None, "--judge-base-url", help="The --judge's OpenAI-compatible server URL."
+)
+JUDGE_PRICE_INPUT_OPTION = typer.Option(
+    None, "--judge-price-input", min=0.0, help="The --judge's price per million input tokens."
+)
+JUDGE_PRICE_OUTPUT_OPTION = typer.Option(
+    None, "--judge-price-output", min=0.0, help="The --judge's price per million output tokens."
+)
+
+
+def with_judge(
+    bench: Any,
+    judge: str | None,
+    base_url: str | None,
+    price_input: float | None,
+    price_output: float | None,
+) -> Any:
+    """`bench` judged by `--judge`, reached as the `--judge-*` options say."""
+    from proctor.errors import ConfigError
+    from proctor.model import ModelConfig, Prices
+
+    if (price_input is None) != (price_output is None):
+        raise ConfigError("give both --judge-price-input and --judge-price-output, or neither")
+    if judge is None:
+        if base_url is not None or price_input is not None:
+            raise ConfigError("--judge-base-url and --judge-price-* need --judge SPEC")
+        return bench
+    config = None
+    if base_url is not None or price_input is not None:
+        prices = None if price_input is None else Prices(price_input, price_output or 0.0)
+        config = ModelConfig(base_url=base_url, prices=prices)
+    return bench.with_judge(judge, config)
 
 
 def judge_usage(run: Any) -> str:

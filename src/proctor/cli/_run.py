@@ -13,12 +13,16 @@ from proctor.cli._common import (
     EXIT_ERRORS,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    JUDGE_BASE_URL_OPTION,
     JUDGE_OPTION,
+    JUDGE_PRICE_INPUT_OPTION,
+    JUDGE_PRICE_OUTPUT_OPTION,
     console,
     fmt_cost,
     handle_errors,
     judge_usage,
     open_store,
+    with_judge,
 )
 
 
@@ -72,6 +76,9 @@ def run(
     ),
     shots: int = typer.Option(0, "--shots", min=0, help="Catalog benchmarks: k-shot prompts."),
     judge: str | None = JUDGE_OPTION,
+    judge_base_url: str | None = JUDGE_BASE_URL_OPTION,
+    judge_price_input: float | None = JUDGE_PRICE_INPUT_OPTION,
+    judge_price_output: float | None = JUDGE_PRICE_OUTPUT_OPTION,
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Run BENCHMARK against a model; print metrics with 95% confidence intervals."""
@@ -86,8 +93,7 @@ def run(
     if (price_input is None) != (price_output is None):
         raise ConfigError("give both --price-input and --price-output, or neither")
     bench = load_benchmark_ref(benchmark, data=data, shots=shots)
-    if judge:
-        bench = bench.with_judge(judge)
+    bench = with_judge(bench, judge, judge_base_url, judge_price_input, judge_price_output)
     config = ModelConfig(
         generate=GenerateConfig(temperature=temperature, max_tokens=max_tokens, seed=seed),
         base_url=base_url,

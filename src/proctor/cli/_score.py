@@ -10,11 +10,15 @@ from proctor.cli._common import (
     DB_OPTION,
     EXIT_ERRORS,
     EXIT_OK,
+    JUDGE_BASE_URL_OPTION,
     JUDGE_OPTION,
+    JUDGE_PRICE_INPUT_OPTION,
+    JUDGE_PRICE_OUTPUT_OPTION,
     console,
     handle_errors,
     judge_usage,
     open_store,
+    with_judge,
 )
 
 
@@ -37,6 +41,9 @@ def score(
     data: Path | None = typer.Option(None, "--data", help="Catalog benchmarks: your data file."),
     shots: int = typer.Option(0, "--shots", min=0, help="Catalog benchmarks: k-shot prompts."),
     judge: str | None = JUDGE_OPTION,
+    judge_base_url: str | None = JUDGE_BASE_URL_OPTION,
+    judge_price_input: float | None = JUDGE_PRICE_INPUT_OPTION,
+    judge_price_output: float | None = JUDGE_PRICE_OUTPUT_OPTION,
     max_concurrency: int = typer.Option(32, "--max-concurrency", min=1),
     allow_errors: bool = typer.Option(False, "--allow-errors", help="Exit 0 despite errors."),
     db: str | None = DB_OPTION,
@@ -57,8 +64,7 @@ def score(
                 "--benchmark NAME[:ARG] (and --data)"
             )
         bench = load_benchmark_ref(ref, data=data, shots=shots)
-        if judge:
-            bench = bench.with_judge(judge)
+        bench = with_judge(bench, judge, judge_base_url, judge_price_input, judge_price_output)
         summary = rescore_run(
             store, run.id, bench, scorers=scorer or None, max_concurrency=max_concurrency
         )

@@ -89,6 +89,7 @@ class Engine:
             main=model,
             main_cache=cache,
             main_concurrency=options.max_concurrency,
+            configs=benchmark.model_configs(),
         )
         self.writer: StoreWriter | None = None
         self.processed = self.n_errors = self.n_cached = 0

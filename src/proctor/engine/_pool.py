@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from proctor.engine._calls import ModelCalls
 from proctor.engine._retry import Backoff
-from proctor.model import Model
+from proctor.model import Model, ModelConfig
 
 if TYPE_CHECKING:
     from proctor.store import Store, StoreWriter
@@ -16,7 +16,8 @@ class ModelPool:
     """Creates each model once per run and gives each one `ModelCalls`.
 
     The model under test (`main`) follows the run's cache setting and
-    concurrency; judges follow their own configuration. Answers go to the
+    concurrency; judges follow their own configuration (`configs`, by spec,
+    else the backend's defaults). Answers go to the
     cache through `writer` once the run has one.
     """
 
@@ -28,12 +29,14 @@ class ModelPool:
         main: Model | None = None,
         main_cache: bool = False,
         main_concurrency: int | None = None,
+        configs: dict[str, ModelConfig] | None = None,
     ):
         self.store = store
         self.backoff = backoff
         self.main = main
         self.main_cache = main_cache
         self.main_concurrency = main_concurrency
+        self.configs = configs or {}
         self.writer: StoreWriter | None = None
         self._models: dict[str, Model] = {}
         self._calls: dict[int, ModelCalls] = {}
@@ -70,7 +73,7 @@ class ModelPool:
         if model is None:
             from proctor.model import get_model
 
-            model = self._models[spec] = get_model(spec)
+            model = self._models[spec] = get_model(spec, self.configs.get(spec))
         return model
 
     def judge_calls(self) -> int:

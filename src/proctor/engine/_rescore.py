@@ -113,7 +113,7 @@ async def rescore_run_async(
                 "in the benchmark (--judge SPEC on the command line)"
             )
     samples = {sample.id: sample for sample in dataset}
-    pool = ModelPool(store, backoff=backoff or Backoff())
+    pool = ModelPool(store, backoff=backoff or Backoff(), configs=benchmark.model_configs())
     pool.writer = writer = StoreWriter(store)  # judges' answers go to the cache
     settings = {
         "benchmark": benchmark.name,
