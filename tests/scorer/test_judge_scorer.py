@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -14,10 +15,10 @@ from scripted import ScriptedModel
 
 from proctor.benchmark import Benchmark
 from proctor.dataset import Dataset
-from proctor.engine import run_benchmark_async
+from proctor.engine import run_benchmark, run_benchmark_async
 from proctor.errors import ConfigError
 from proctor.scorer import resolve_scorer
-from proctor.scorer._judge import parse_verdict
+from proctor.scorer._judge import majority, packaged_label, parse_verdict
 from proctor.store import Store
 
 ROWS = [
@@ -25,9 +26,9 @@ ROWS = [
 ]
 
 
-async def run_with(judge_spec: str, tmp_path: Path, **args):
+async def run_with(judge_spec: str | list[str], tmp_path: Path, rows=ROWS, **args):
     scorer = resolve_scorer("judge", {"model": judge_spec, "guidelines": "Be accurate.", **args})
-    bench = Benchmark(name="judged", dataset=Dataset.from_records(ROWS), scorers=[scorer])
+    bench = Benchmark(name="judged", dataset=Dataset.from_records(rows), scorers=[scorer])
     judge_scripts.CALLS.clear()
     with Store(f"sqlite:///{tmp_path / 'p.db'}") as store:
         summary = await run_benchmark_async(
@@ -113,3 +114,168 @@ async def test_the_local_model_judges_with_constrained_json(tmp_path: Path) -> N
     assert all(
         r.scores[0].source == "judge" and 1 <= r.scores[0].metadata["rating"] <= 5 for r in rows
     )
+
+
+# --- juries --------------------------------------------------------------------
+
+GOOD, TWO = "python:judge_scripts:good", "python:judge_scripts:two"
+
+
+def jury_metric(summary, name: str):
+    return next(m for m in summary.metrics if m.name == name)
+
+
+async def test_a_jury_averages_its_jurors_by_default(tmp_path: Path) -> None:
+    summary, rows = await run_with([GOOD, TWO], tmp_path)
+    score = rows[0].scores[0]
+    assert score.value == pytest.approx(0.5) and score.answer == "3"  # (4 + 2) / 2 on 1..5
+    assert score.metadata["rating"] == 3.0 and score.metadata["aggregate"] == "mean"
+    assert score.metadata["ratings"] == {GOOD: 4, TWO: 2}
+    assert score.metadata["explanations"] == {GOOD: "clear and correct", TWO: "weak"}
+    assert score.metadata["errors"] == {} and score.metadata["judge"] == [GOOD, TWO]
+    assert score.source == "judge" and score.annotator == f"{GOOD}+{TWO}"
+    assert score.explanation == f"{GOOD}: 4 — clear and correct\n{TWO}: 2 — weak"
+    assert jury_metric(summary, "judge/mean").value == pytest.approx(0.5)
+
+
+async def test_majority_takes_the_most_common_rating(tmp_path: Path) -> None:
+    jury = [GOOD, TWO, "python:judge_scripts:also_good"]
+    _, rows = await run_with(jury, tmp_path, aggregate="majority")
+    score = rows[0].scores[0]
+    assert score.metadata["rating"] == 4 and score.value == pytest.approx(0.75)
+
+
+async def test_a_tied_majority_takes_the_lower_rating(tmp_path: Path) -> None:
+    _, rows = await run_with([GOOD, TWO], tmp_path, aggregate="majority")
+    assert rows[0].scores[0].metadata["rating"] == 2 and rows[0].scores[0].value == 0.25
+
+
+async def test_a_label_jury_takes_the_majority_and_a_tie_the_label_listed_first(
+    tmp_path: Path,
+) -> None:
+    jury = ["python:judge_scripts:right", "python:judge_scripts:label"]
+    summary, rows = await run_with(jury, tmp_path, labels=["Wrong", "Partial", "Right"])
+    score = rows[0].scores[0]
+    assert score.metadata["aggregate"] == "majority"  # the default for labels
+    assert score.answer == "Partial" and score.value == 0.5
+    assert [m.name for m in summary.metrics] == ["judge/mean", "judge/kappa"]
+
+
+def test_majority_counts_votes_and_breaks_ties_toward_the_start_of_the_scale() -> None:
+    labels = ["Wrong", "Partial", "Right"]
+    assert majority(["Right", "Partial", "Right"], labels) == "Right"
+    assert majority(["Right", "Wrong"], labels) == "Wrong"
+    assert majority([5, 1, 5, 1, 3], range(1, 6)) == 1
+
+
+async def test_jurors_are_asked_at_once(tmp_path: Path) -> None:
+    judge_scripts.PEERS.update(in_flight=0, most=0)
+    jury = ["python:judge_scripts:slow_three", "python:judge_scripts:slow_five"]
+    _, rows = await run_with(jury, tmp_path, rows=ROWS[:1])  # one sample: overlap is the jury's
+    assert judge_scripts.PEERS["most"] == 2
+    assert rows[0].scores[0].metadata["rating"] == 4.0
+
+
+async def test_a_failed_juror_is_left_out_and_its_error_kept(tmp_path: Path) -> None:
+    bad, broken = "python:judge_scripts:always_bad", "python:judge_scripts:broken"
+    summary, rows = await run_with([GOOD, bad, broken], tmp_path)
+    score = rows[0].scores[0]
+    assert score.error is None and score.value == pytest.approx(0.75)
+    assert score.metadata["ratings"] == {GOOD: 4, bad: None, broken: None}
+    assert "ScorerError" in score.metadata["errors"][bad]
+    assert "no usable verdict" in score.metadata["errors"][bad]
+    assert "ModelError" in score.metadata["errors"][broken]
+    assert "judge backend down" in score.metadata["errors"][broken]
+    assert set(score.metadata["explanations"]) == {GOOD}
+    assert f"{broken}: no verdict — ModelError" in score.explanation
+    assert summary.n_errors == 0
+
+
+async def test_a_jury_without_any_verdict_is_a_judge_error(tmp_path: Path) -> None:
+    bad, broken = "python:judge_scripts:always_bad", "python:judge_scripts:broken"
+    summary, rows = await run_with([bad, broken], tmp_path)
+    error = rows[0].scores[0].error
+    assert error and "no judge of the jury gave a verdict" in error
+    assert bad in error and "judge backend down" in error
+    assert summary.n_errors == 3
+    assert jury_metric(summary, "judge/mean").n == 0
+    assert jury_metric(summary, "judge/alpha").value is None
+
+
+def test_one_judge_keeps_its_signature_and_a_jury_names_every_juror_in_order() -> None:
+    single = resolve_scorer("judge", {"model": "openai:a", "guidelines": "g"})
+    args = hashlib.sha256(b'{"guidelines":"g","model":"openai:a"}').hexdigest()[:12]
+    assert single.signature == (f"judge|v1|args={args}|judge=openai:a|prompt={packaged_label()}")
+    jury = resolve_scorer("judge", {"model": ["openai:a", "openai:b"], "guidelines": "g"})
+    assert "|judge=openai:a+openai:b|" in jury.signature
+    assert jury.signature.endswith(
+        "aggregate=mean|judge=openai:a+openai:b|prompt=" + packaged_label()
+    )
+    reversed_jury = resolve_scorer("judge", {"model": ["openai:b", "openai:a"], "guidelines": "g"})
+    majority_jury = resolve_scorer(
+        "judge", {"model": ["openai:a", "openai:b"], "guidelines": "g", "aggregate": "majority"}
+    )
+    assert len({jury.signature, reversed_jury.signature, majority_jury.signature}) == 3
+    assert "aggregate=majority" in majority_jury.signature
+
+
+def test_a_jury_reports_the_agreement_of_its_jurors() -> None:
+    def names(**args) -> list[str]:
+        return [m.name for m in resolve_scorer("judge", {"guidelines": "g", **args}).metrics]
+
+    assert names(model="openai:a") == ["mean"]
+    assert names(model=["openai:a", "openai:b"]) == ["mean", "alpha"]
+    assert names(model=["openai:a", "openai:b"], labels=["no", "yes"]) == ["mean", "kappa"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"model": ["openai:a"]},
+        {"model": ["openai:a", "openai:a"]},
+        {"model": ["openai:a", 3]},
+        {"model": ["openai:a", "openai:b"], "aggregate": "median"},
+        {"model": ["openai:a", "openai:b"], "labels": ["no", "yes"], "aggregate": "mean"},
+    ],
+)
+def test_bad_juries_are_config_errors(args) -> None:
+    with pytest.raises(ConfigError):
+        resolve_scorer("judge", {"guidelines": "g", **args})
+
+
+def test_the_benchmark_judge_fills_in_one_judge_and_leaves_a_jury_alone() -> None:
+    unset = resolve_scorer("judge", {"guidelines": "g"})
+    assert "judge=unset" in unset.signature
+    filled = unset.with_judge("openai:x")
+    assert "judge=openai:x|" in filled.signature and "aggregate" not in filled.signature
+    jury = resolve_scorer("judge", {"model": ["openai:a", "openai:b"], "guidelines": "g"})
+    assert jury.with_judge("openai:x") is jury
+
+
+def test_a_run_with_a_disagreeing_jury_stores_its_ratings_and_their_agreement(
+    tmp_path: Path,
+) -> None:
+    strict, lenient = "python:judge_scripts:strict", "python:judge_scripts:lenient"
+    scorer = resolve_scorer("judge", {"model": [strict, lenient], "guidelines": "Be accurate."})
+    bench = Benchmark(name="judged", dataset=Dataset.from_records(ROWS), scorers=[scorer])
+    with Store(f"sqlite:///{tmp_path / 'p.db'}") as store:
+        summary = run_benchmark(bench, ScriptedModel(lambda r: "An answer."), store=store)
+        rows = list(store.iter_samples(summary.run.id))
+        stored = {m.name: m for m in store.get_metrics(summary.run.id)}
+    assert [r.scores[0].metadata["ratings"] for r in rows] == [
+        {strict: 1, lenient: 2},
+        {strict: 2, lenient: 3},
+        {strict: 4, lenient: 5},
+    ]
+    assert [r.scores[0].metadata["rating"] for r in rows] == [1.5, 2.5, 4.5]
+    assert all(r.scores[0].annotator == f"{strict}+{lenient}" for r in rows)
+    # Interval alpha by hand: pairable values 1,2 | 2,3 | 4,5 (n = 6). Each unit adds
+    # 2·1² of observed disagreement (two ordered pairs, weight 1/(m-1) = 1): Σ o·δ² = 6.
+    # Expected: Σ_{i≠j} (x_i - x_j)² = 2·n·Σx² - 2·(Σx)² = 2·6·59 - 2·17² = 130.
+    # alpha = 1 - (n - 1)·6/130 = 1 - 30/130 = 10/13.
+    alpha = stored["judge/alpha"]
+    assert alpha.value == pytest.approx(10 / 13) and alpha.n == 3 and alpha.n_total == 3
+    assert alpha.method == "bootstrap" and alpha.ci_low <= alpha.value <= alpha.ci_high
+    assert alpha.higher_is_better is True
+    # (1.5 - 1)/4, (2.5 - 1)/4, (4.5 - 1)/4 averaged
+    assert stored["judge/mean"].value == pytest.approx((0.125 + 0.375 + 0.875) / 3)
