@@ -144,6 +144,22 @@ def write_benchmarks(folder: Path, judge_spec: str) -> tuple[Path, Path]:
     return first, second
 
 
+class Progress:
+    """Records what a re-scoring reports."""
+
+    def __init__(self):
+        self.total, self.advanced, self.finished = 0, [], None
+
+    def start(self, run, total, skipped):
+        self.total = total
+
+    def advance(self, record):
+        self.advanced.append(record)
+
+    def finish(self, summary):
+        self.finished = summary
+
+
 async def test_rescoring_calls_only_the_judge(tmp_path: Path) -> None:
     with (
         FakeOpenAIServer(responder=lambda m: "answer 0") as under_test,
@@ -159,12 +175,17 @@ async def test_rescoring_calls_only_the_judge(tmp_path: Path) -> None:
 
             os.environ["OPENAI_BASE_URL"] = judge_server.base_url
             try:
-                result = await rescore_run_async(store, summary.run.id, load_benchmark(second))
+                seen = Progress()
+                result = await rescore_run_async(
+                    store, summary.run.id, load_benchmark(second), observer=seen
+                )
             finally:
                 del os.environ["OPENAI_BASE_URL"]
             records = list(store.iter_samples(summary.run.id))
             metrics = {m.name: m.value for m in store.get_metrics(summary.run.id)}
     assert len(under_test.requests) == before  # zero calls to the model under test
+    assert seen.total == 6 and len(seen.advanced) == 6 and seen.finished is result
+    assert all([s.scorer for s in r.scores] == ["judge", "blend"] for r in seen.advanced)
     assert len(judge_server.requests) == 6
     assert result.scorers == ["judge", "blend"] and result.added == ["judge", "blend"]
     assert result.scored == 6 and result.errors == 0 and result.judge_calls == 6

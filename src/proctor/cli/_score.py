@@ -47,8 +47,10 @@ def score(
     max_concurrency: int = typer.Option(32, "--max-concurrency", min=1),
     allow_errors: bool = typer.Option(False, "--allow-errors", help="Exit 0 despite errors."),
     db: str | None = DB_OPTION,
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Add or replace scores on a stored run; only judges are called, never the model."""
+    from proctor.cli._progress import ProgressBar
     from proctor.cli._run import load_benchmark_ref
     from proctor.cli._tables import metrics_table
     from proctor.engine import rescore_run
@@ -66,7 +68,12 @@ def score(
         bench = load_benchmark_ref(ref, data=data, shots=shots)
         bench = with_judge(bench, judge, judge_base_url, judge_price_input, judge_price_output)
         summary = rescore_run(
-            store, run.id, bench, scorers=scorer or None, max_concurrency=max_concurrency
+            store,
+            run.id,
+            bench,
+            scorers=scorer or None,
+            max_concurrency=max_concurrency,
+            observer=ProgressBar(enabled=progress),
         )
     out.print(metrics_table(summary.metrics))
     out.print(

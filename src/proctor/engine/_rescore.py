@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from proctor.engine._context import EngineContext
 from proctor.engine._pool import ModelPool
@@ -32,12 +32,17 @@ if TYPE_CHECKING:
 _BATCH = 256
 
 
-class RescoreObserver:
-    """Progress of a re-scoring (the CLI's bar implements these)."""
+class RescoreObserver(Protocol):
+    """Progress of a re-scoring; the run `Observer` (the CLI's progress bar) fits it.
 
-    def start(self, run: RunRecord, total: int) -> None: ...
+    `advance` receives each sample with its new scores only.
+    """
 
-    def advance(self, n: int) -> None: ...
+    def start(self, run: RunRecord, total: int, skipped: int) -> None: ...
+
+    def advance(self, record: SampleRecord) -> None: ...
+
+    def finish(self, summary: Any) -> None: ...
 
 
 @dataclass
@@ -127,7 +132,7 @@ async def rescore_run_async(
     limit = asyncio.Semaphore(max_concurrency)
     total, _ = store.count(run.id)
     if observer is not None:
-        observer.start(run, total)
+        observer.start(run, total, 0)
 
     async def one(record: SampleRecord) -> list[tuple[str, int, ScoreRecord]]:
         sample = samples.get(record.sample_id)
@@ -162,6 +167,8 @@ async def rescore_run_async(
     )
     summary.run = store.get_run(run.id)
     summary.metrics = metrics
+    if observer is not None:
+        observer.finish(summary)
     return summary
 
 
@@ -194,7 +201,9 @@ async def _flush(
     summary.scored += len(batch)
     summary.errors += sum(1 for result in results if any(r.error for _, _, r in result))
     if observer is not None:
-        observer.advance(len(batch))
+        for record, result in zip(batch, results, strict=True):
+            record.scores = [r for _, _, r in result]
+            observer.advance(record)
 
 
 def _output(record: SampleRecord) -> ModelOutput:
