@@ -12,6 +12,7 @@ import typer
 from proctor.cli._catalog import catalog
 from proctor.cli._export import export
 from proctor.cli._init import init
+from proctor.cli._pairwise import pairwise
 from proctor.cli._run import run
 from proctor.cli._runs import runs, show
 from proctor.cli._score import score
@@ -30,6 +31,7 @@ app.command()(score)
 app.command()(export)
 app.command()(init)
 app.command()(catalog)
+app.command()(pairwise)
 
 
 def main() -> None:

@@ -61,7 +61,9 @@ def runs(
 
 @handle_errors
 def show(
-    run_id: str = typer.Argument(..., help="Run id (or a unique prefix)."),
+    run_id: str = typer.Argument(
+        ..., help="Run id, or pairwise comparison id (or a unique prefix)."
+    ),
     worst: int = typer.Option(5, "--worst", min=0, help="How many of the worst samples to show."),
     sample: str | None = typer.Option(
         None,
@@ -92,7 +94,10 @@ def show(
                 out.print(line)
         return
     with open_store(db) as store:
-        r = store.get_run(run_id)
+        r = _run_or_none(store, run_id)
+        if r is None:  # not a run: a pairwise comparison, or the run's own error
+            out.print(_pairwise_or_raise(store, run_id))
+            return
         metrics = store.get_metrics(r.id)
         worst_rows = _worst(store, r.id, worst) if worst else []
     out.print(Text(f"run {r.id} · {r.benchmark} · task version {r.task_version}", style="bold"))
@@ -146,6 +151,27 @@ def show(
                 verdict,
             )
         out.print(table)
+
+
+def _run_or_none(store: Any, ref: str) -> Any:
+    from proctor.errors import StoreError
+
+    try:
+        return store.get_run(ref)
+    except StoreError:
+        return None
+
+
+def _pairwise_or_raise(store: Any, ref: str) -> Any:
+    """The stored pairwise comparison `ref` names; else the error looking up a run gives."""
+    from proctor.cli._pairwise import render_pairwise
+    from proctor.errors import StoreError
+
+    try:
+        return render_pairwise(store, ref)
+    except StoreError:
+        store.get_run(ref)  # raises the run lookup's own message (none, or ambiguous)
+        raise
 
 
 def _brief(score: object) -> str:

@@ -37,6 +37,17 @@ class JudgeUsage:
         if cost is not None:
             self.cost = (self.cost or 0.0) + (0.0 if cached else cost)
 
+    def merge(self, other: JudgeUsage) -> None:
+        """Add another count (one verdict's calls into a whole comparison's)."""
+        self.calls += other.calls
+        self.cached += other.cached
+        if other.input_tokens is not None:
+            self.input_tokens = (self.input_tokens or 0) + other.input_tokens
+        if other.output_tokens is not None:
+            self.output_tokens = (self.output_tokens or 0) + other.output_tokens
+        if other.cost is not None:
+            self.cost = (self.cost or 0.0) + other.cost
+
     def to_record(self) -> dict[str, Any] | None:
         if self.calls == 0:
             return None

@@ -1,6 +1,12 @@
 """Metrics: aggregate per-sample statistics into figures with confidence intervals."""
 
 from proctor.metrics._aggregate import SampleScores, compute_metrics
+from proctor.metrics._agreement import (
+    alpha_agreement,
+    fleiss_kappa,
+    kappa_agreement,
+    krippendorff_alpha,
+)
 from proctor.metrics._corpus import CorpusMetric, corpus
 from proctor.metrics._intervals import (
     clustered_interval,
@@ -12,6 +18,7 @@ from proctor.metrics._macro import macro_mean
 from proctor.metrics._mean import mean, mean_of
 from proctor.metrics._metric import Metric, MetricValue, metric_name
 from proctor.metrics._passk import pass_at_k, pass_hat_k
+from proctor.metrics._rubric import rubric_metrics
 
 __all__ = [
     "ConfusionMatrix",
@@ -21,12 +28,16 @@ __all__ = [
     "Metric",
     "MetricValue",
     "SampleScores",
+    "alpha_agreement",
     "clustered_interval",
     "clustered_stderr",
     "compute_metrics",
     "confusion_matrix",
     "corpus",
     "field_metrics",
+    "fleiss_kappa",
+    "kappa_agreement",
+    "krippendorff_alpha",
     "label_metrics",
     "label_pairs",
     "macro_mean",
@@ -36,6 +47,7 @@ __all__ = [
     "pass_at_k",
     "pass_hat_k",
     "per_label_figures",
+    "rubric_metrics",
     "t_interval",
     "wilson_interval",
 ]
@@ -48,6 +60,9 @@ _LAZY = {
     "LabelMetric",
     "confusion_matrix",
     "field_metrics",
+    "fleiss_kappa",
+    "kappa_agreement",
+    "krippendorff_alpha",
     "label_metrics",
     "label_pairs",
     "per_label_figures",
