@@ -19,6 +19,7 @@ from proctor.cli._common import (
     handle_errors,
     open_store,
 )
+from proctor.cli._progress import ProgressBar
 
 if TYPE_CHECKING:
     from proctor.pairwise import PairwiseResult
@@ -294,54 +295,11 @@ def _usage(usage: dict[str, Any]) -> str:
     )
 
 
-class _Progress:
-    """The comparison's progress on stderr: a Rich bar on a terminal, nothing elsewhere."""
+class _Progress(ProgressBar):
+    """The comparison's progress on stderr, drawn as a run's is."""
 
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
-        self.errors = 0
+    def start(self, record: PairwiseRecord, total: int) -> None:  # type: ignore[override]
+        self.open(f"pairwise · {record.judge}", total)
 
-    def start(self, record: PairwiseRecord, total: int) -> None:
-        if not self.enabled:
-            return
-        out = console(stderr=True)
-        if not out.is_terminal:
-            return
-        from rich.markup import escape
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("errors {task.fields[errors]}"),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=out,
-            refresh_per_second=5,
-        )
-        self._progress.start()
-        self._task = self._progress.add_task(
-            escape(f"pairwise · {record.judge}"), total=total, errors=0
-        )
-
-    def advance(self, verdict: VerdictRecord) -> None:
-        self.errors += verdict.error is not None
-        if self._progress is not None:
-            self._progress.update(self._task, advance=1, errors=self.errors)
-
-    def finish(self, result: PairwiseResult) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
+    def advance(self, verdict: VerdictRecord) -> None:  # type: ignore[override]
+        self.step(error=verdict.error is not None)

@@ -6,7 +6,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from proctor.engine import RunSummary
     from proctor.store import RunRecord, SampleRecord
 
 _LOG_EVERY = 10.0  # seconds between progress lines when stderr is not a terminal
@@ -34,12 +33,22 @@ class ProgressBar:
         self._skipped = 0
 
     def start(self, run: RunRecord, total: int, skipped: int) -> None:
+        self.open(f"{run.benchmark} · {run.model_spec}", total, skipped)
+
+    def advance(self, record: SampleRecord) -> None:
+        self.step(
+            error=record.error is not None or any(s.error for s in record.scores),
+            cached=record.cached,
+        )
+
+    def open(self, description: str, total: int, done: int = 0) -> None:
+        """Start showing progress towards `total` items, `done` of them already."""
         from proctor.cli._common import console
 
         self._started = time.perf_counter()
         self._next_log = self._started + _LOG_EVERY
         self.total = total
-        self.done = self._skipped = skipped
+        self.done = self._skipped = done
         if not self.enabled:
             return
         self._console = console(stderr=True)
@@ -68,20 +77,14 @@ class ProgressBar:
         )
         self._progress.start()
         self._task = self._progress.add_task(
-            escape(f"{run.benchmark} · {run.model_spec}"),
-            total=total,
-            completed=skipped,
-            rate="0",
-            errors=0,
-            cached=0,
+            escape(description), total=total, completed=done, rate="0", errors=0, cached=0
         )
 
-    def advance(self, record: SampleRecord) -> None:
+    def step(self, *, error: bool = False, cached: bool = False) -> None:
+        """One more item done."""
         self.done += 1
-        if record.error is not None or any(s.error for s in record.scores):
-            self.errors += 1
-        if record.cached:
-            self.cached += 1
+        self.errors += error
+        self.cached += cached
         if not self.enabled:
             return
         now = time.perf_counter()
@@ -103,6 +106,11 @@ class ProgressBar:
                 f"{now - self._started:.0f} s"
             )
 
-    def finish(self, summary: RunSummary) -> None:
+    def finish(self, summary: Any) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop drawing (safe to call twice)."""
         if self._progress is not None:
             self._progress.stop()
+            self._progress = None

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
-import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from proctor.scorer._judge import (
@@ -21,6 +19,7 @@ from proctor.scorer._judge import (
     default_prompt,
     packaged_label,
     prompt_label,
+    reply_object,
 )
 
 if TYPE_CHECKING:
@@ -41,7 +40,6 @@ SCHEMA: dict[str, Any] = {
     "required": ["explanation", "winner"],
 }
 
-_OBJECT = re.compile(r"\{.*\}", re.S)
 _WINNERS = {"a": "A", "b": "B", "tie": "tie"}
 
 
@@ -51,15 +49,7 @@ def parse_preference(text: str) -> dict[str, str]:
     >>> parse_preference('```json\\n{"explanation": "fuller", "winner": "b"}\\n```')
     {'winner': 'B', 'explanation': 'fuller'}
     """
-    match = _OBJECT.search(text)
-    if match is None:
-        raise ValueError("the reply holds no JSON object")
-    try:
-        data = json.loads(match.group(0))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"the JSON object does not parse ({exc.msg})") from None
-    if not isinstance(data, dict) or "winner" not in data:
-        raise ValueError('the JSON object has no "winner"')
+    data = reply_object(text, "winner")
     winner = data["winner"]
     normal = _WINNERS.get(winner.strip().lower()) if isinstance(winner, str) else None
     if normal is None:

@@ -74,13 +74,9 @@ def prompt_hash(template: str) -> str:
     return hashlib.sha256(template.encode("utf-8")).hexdigest()[:12]
 
 
-def parse_verdict(text: str, *, low: int, high: int, labels: list[str] | None) -> tuple[Any, str]:
-    """`(rating, explanation)` from the judge's reply; ValueError says what is wrong.
-
-    >>> parse_verdict('Sure! ```json\\n{"explanation": "ok", "rating": 4}\\n```', low=1, high=5,
-    ...               labels=None)
-    (4, 'ok')
-    """
+def reply_object(text: str, key: str) -> dict[str, Any]:
+    """The JSON object in a judge's reply (in fences or prose), which must hold `key`;
+    ValueError says what is wrong, in words the judge is shown when asked to repair."""
     match = _OBJECT.search(text)
     if match is None:
         raise ValueError("the reply holds no JSON object")
@@ -88,8 +84,19 @@ def parse_verdict(text: str, *, low: int, high: int, labels: list[str] | None) -
         data = json.loads(match.group(0))
     except json.JSONDecodeError as exc:
         raise ValueError(f"the JSON object does not parse ({exc.msg})") from None
-    if not isinstance(data, dict) or "rating" not in data:
-        raise ValueError('the JSON object has no "rating"')
+    if not isinstance(data, dict) or key not in data:
+        raise ValueError(f'the JSON object has no "{key}"')
+    return data
+
+
+def parse_verdict(text: str, *, low: int, high: int, labels: list[str] | None) -> tuple[Any, str]:
+    """`(rating, explanation)` from the judge's reply; ValueError says what is wrong.
+
+    >>> parse_verdict('Sure! ```json\\n{"explanation": "ok", "rating": 4}\\n```', low=1, high=5,
+    ...               labels=None)
+    (4, 'ok')
+    """
+    data = reply_object(text, "rating")
     rating = data["rating"]
     explanation = str(data.get("explanation", ""))
     if labels is not None:

@@ -41,7 +41,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +52,7 @@ from proctor.scorer._judge import (
     default_prompt,
     packaged_label,
     prompt_label,
+    reply_object,
     require_judge,
 )
 from proctor.scorer._score import Score, ScoreFn, scorer
@@ -66,7 +66,6 @@ if TYPE_CHECKING:
 __all__ = ["parse_criterion_verdict", "read_rubric", "rubric"]
 
 PROMPT_VERSION = "rubric_v1"
-_OBJECT = re.compile(r"\{.*\}", re.S)
 _VERDICTS = {"true": True, "yes": True, "false": False, "no": False}
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -85,15 +84,7 @@ def parse_criterion_verdict(text: str) -> tuple[bool, str]:
     >>> parse_criterion_verdict('```json\\n{"explanation": "it does", "criteria_met": "yes"}\\n```')
     (True, 'it does')
     """
-    match = _OBJECT.search(text)
-    if match is None:
-        raise ValueError("the reply holds no JSON object")
-    try:
-        data = json.loads(match.group(0))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"the JSON object does not parse ({exc.msg})") from None
-    if not isinstance(data, dict) or "criteria_met" not in data:
-        raise ValueError('the JSON object has no "criteria_met"')
+    data = reply_object(text, "criteria_met")
     met = data["criteria_met"]
     if isinstance(met, str) and met.strip().lower() in _VERDICTS:
         met = _VERDICTS[met.strip().lower()]
