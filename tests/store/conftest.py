@@ -92,7 +92,9 @@ def pg_module_url(pg_databases: PgDatabases) -> str:
 
 def _truncate(url: str) -> None:
     with Store(url) as store, store.engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE runs, samples, scores, metrics, cache")
+        conn.exec_driver_sql(
+            "TRUNCATE runs, samples, scores, metrics, cache, baselines, pairwise, pairwise_verdicts"
+        )
 
 
 @pytest.fixture(params=BACKENDS)

@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 __all__ = [
     "SCHEMA_HEAD",
+    "baselines",
     "cache",
     "metadata",
     "metrics",
@@ -39,7 +40,7 @@ __all__ = [
     "scores",
 ]
 
-SCHEMA_HEAD = "0002_judges_pairwise"
+SCHEMA_HEAD = "0003_baselines"
 """The Alembic revision these tables correspond to (the migrations' head)."""
 
 _json = JSON(none_as_null=True)
@@ -194,4 +195,12 @@ pairwise_verdicts = Table(
     Column("error", Text),
     Column("usage", _json),
     Index("ix_pairwise_verdicts_pair", "pairwise_id", "run_a", "run_b"),
+)
+
+baselines = Table(
+    "baselines",
+    metadata,
+    Column("benchmark", String, primary_key=True),
+    Column("run_id", String, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("set_at", _utc, nullable=False),
 )

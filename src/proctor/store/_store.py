@@ -32,7 +32,7 @@ from proctor.store import _rows
 from proctor.store._engine import make_engine, mask_url, resolve_url
 from proctor.store._migrate import ensure_schema
 from proctor.store._records import CacheEntry, RunRecord, SampleRecord, ScoreRecord
-from proctor.store._schema import cache, metrics, runs, samples, scores
+from proctor.store._schema import baselines, cache, metrics, runs, samples, scores
 
 __all__ = ["Store", "new_run_id"]
 
@@ -333,6 +333,60 @@ class Store:
             record = by_key.get((row.sample_id, row.epoch))
             if record is not None:
                 record.scores.append(_rows.row_to_score(row))
+
+    def get_samples(self, run_id: str, sample_ids: Sequence[str]) -> list[SampleRecord]:
+        """The stored samples (every epoch, scores attached) of the given ids, by position."""
+        found: list[SampleRecord] = []
+        ids = list(dict.fromkeys(sample_ids))
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                query = (
+                    select(samples)
+                    .where(samples.c.run_id == run_id, samples.c.sample_id.in_(part))
+                    .order_by(samples.c.position, samples.c.epoch)
+                )
+                chunk = [_rows.row_to_sample(row) for row in conn.execute(query)]
+                by_key = {(r.sample_id, r.epoch): r for r in chunk}
+                score_query = (
+                    select(scores)
+                    .where(scores.c.run_id == run_id, scores.c.sample_id.in_(part))
+                    .order_by(scores.c.id)
+                )
+                for row in conn.execute(score_query):
+                    record = by_key.get((row.sample_id, row.epoch))
+                    if record is not None:
+                        record.scores.append(_rows.row_to_score(row))
+                found.extend(chunk)
+        found.sort(key=lambda r: (r.position, r.epoch))
+        return found
+
+    # --- baselines ------------------------------------------------------------
+
+    def set_baseline(self, run_id: str) -> RunRecord:
+        """Name run `run_id` (or a unique prefix) the baseline of its benchmark."""
+        run = self.get_run(run_id)
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            conn.execute(delete(baselines).where(baselines.c.benchmark == run.benchmark))
+            conn.execute(
+                insert(baselines).values(benchmark=run.benchmark, run_id=run.id, set_at=now)
+            )
+        return run
+
+    def get_baseline(self, benchmark: str) -> RunRecord | None:
+        """The baseline run of `benchmark`, or None when none was set."""
+        with self.engine.connect() as conn:
+            run_id = conn.execute(
+                select(baselines.c.run_id).where(baselines.c.benchmark == benchmark)
+            ).scalar()
+        return None if run_id is None else self.get_run(run_id)
+
+    def list_baselines(self) -> list[tuple[str, str, datetime]]:
+        """`(benchmark, run_id, set_at)` of every baseline, by benchmark."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(baselines).order_by(baselines.c.benchmark)).all()
+        return [(r.benchmark, r.run_id, _rows.from_db_time(r.set_at)) for r in rows]  # type: ignore[misc]
 
     # --- metrics --------------------------------------------------------------
 
