@@ -246,7 +246,7 @@ class _StoredScores:
 def _final_scorers(run: RunRecord, benchmark: Benchmark, chosen: Sequence[Scorer]) -> list[Scorer]:
     """The run's scorers after re-scoring: stored ones (rebuilt from the benchmark when
     unchanged, else from their stored name and arguments), replaced ones, then new ones."""
-    from proctor.scorer import resolve_scorer
+    from proctor.scorer._score import rebuild_scorer
 
     chosen_by_name = {s.name: s for s in chosen}
     bench_by_name = {s.name: s for s in benchmark.scorers}
@@ -261,7 +261,7 @@ def _final_scorers(run: RunRecord, benchmark: Benchmark, chosen: Sequence[Scorer
             final.append(known)
             continue
         try:
-            final.append(resolve_scorer(name, entry.get("args") or {}))
+            final.append(rebuild_scorer(entry))
         except Exception as exc:
             raise ConfigError(
                 f"run {run.id}'s scorer {name!r} is no longer in the benchmark and cannot be "

@@ -99,7 +99,8 @@ class Scorer:
     `with_judge`), `build` being the factory that rebuilds the scorer.
     `depends_on` names the scorers whose scores this one combines (a
     composite); the engine scores those first and hands their scores over as
-    `ctx.scores`.
+    `ctx.scores`. `kind` is the registered name, kept when `name` is changed
+    (`as:` in YAML), so that `rebuild_scorer` can build it again from a run.
     """
 
     name: str
@@ -112,6 +113,12 @@ class Scorer:
     uses_judge: bool = False
     depends_on: tuple[str, ...] = ()
     build: Callable[..., Scorer] | None = field(default=None, compare=False, repr=False)
+    kind: str = ""
+
+    def __post_init__(self) -> None:
+        # the registered name survives a rename (`as:`), so a stored run can be rebuilt
+        if not self.kind:
+            object.__setattr__(self, "kind", self.name)
 
     def with_judge(self, spec: str) -> Scorer:
         """This scorer with judge `spec`, unless its own `model` argument names one."""
@@ -148,6 +155,7 @@ class Scorer:
         """What is stored with a run to identify (and rebuild) this scorer."""
         return {
             "name": self.name,
+            "scorer": self.kind,
             "args": self.args,
             "version": self.version,
             "signature": self.signature,
@@ -210,3 +218,16 @@ def scorer(
         return build
 
     return decorate
+
+
+def rebuild_scorer(entry: dict[str, Any]) -> Scorer:
+    """The scorer a run's stored description (`Scorer.describe()`) names, built again.
+
+    Raises `ProctorError` when it cannot be (an unknown scorer, a module gone).
+    """
+    from proctor.scorer._resolve import resolve_scorer
+
+    built = resolve_scorer(entry.get("scorer") or entry["name"], entry.get("args") or {})
+    return dataclasses.replace(
+        built, name=entry["name"], applies_to=entry.get("applies_to") or "all"
+    )
