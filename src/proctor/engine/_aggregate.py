@@ -113,6 +113,11 @@ def _group(records: Iterator[SampleRecord], counts: RunCounts) -> Iterator[Sampl
         )
 
 
+def sample_scores(store: Store, run_id: str) -> Iterator[SampleScores]:
+    """A stored run's samples as aggregation sees them, one per sample, in position order."""
+    return _group(store.iter_scored(run_id), RunCounts())
+
+
 def run_metrics(
     store: Store, run: RunRecord, scorers: Sequence[Scorer]
 ) -> tuple[list[MetricValue], RunCounts]:

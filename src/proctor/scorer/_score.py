@@ -129,9 +129,13 @@ class Scorer:
 
     def applies(self, sample: Sample) -> bool:
         """Whether this scorer scores `sample` (see `applies_to`)."""
+        return self.applies_to_kind(bool(sample.choices))
+
+    def applies_to_kind(self, multiple_choice: bool) -> bool:
+        """Whether this scorer scores samples with choices (True) or without (False)."""
         if self.applies_to == "all":
             return True
-        return bool(sample.choices) == (self.applies_to == "choices")
+        return multiple_choice == (self.applies_to == "choices")
 
     async def __call__(self, sample: Sample, output: ModelOutput, ctx: ScoreContext) -> Score:
         return await self.fn(sample, output, ctx)

@@ -1,0 +1,49 @@
+"""Compare runs: paired significance per metric and slice, regressions, gates, planning.
+
+    comparison = compare(store, "a1b2c3", "d4e5f6")
+    for m in comparison.metrics:
+        print(m.name, m.a, m.b, m.delta, m.ci_low, m.ci_high, m.q_value, m.status)
+
+NumPy and SciPy are imported only when a comparison runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "Comparison",
+    "GateResult",
+    "MetricDelta",
+    "SampleChange",
+    "compare",
+    "detectable_binary",
+    "detectable_continuous",
+    "evaluate_gates",
+    "history",
+    "plan_binary",
+    "plan_continuous",
+]
+
+_WHERE = {
+    "Comparison": "_compare",
+    "MetricDelta": "_compare",
+    "SampleChange": "_compare",
+    "compare": "_compare",
+    "GateResult": "_gates",
+    "evaluate_gates": "_gates",
+    "history": "_history",
+    "detectable_binary": "_plan",
+    "detectable_continuous": "_plan",
+    "plan_binary": "_plan",
+    "plan_continuous": "_plan",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'proctor.compare' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"proctor.compare.{module}"), name)
