@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from proctor.cli._catalog import catalog
+from proctor.cli._compare import baseline_app, compare, history, plan
 from proctor.cli._export import export
 from proctor.cli._init import init
 from proctor.cli._pairwise import pairwise
@@ -28,6 +29,10 @@ app.command()(run)
 app.command()(runs)
 app.command()(show)
 app.command()(score)
+app.command()(compare)
+app.add_typer(baseline_app)
+app.command()(history)
+app.command()(plan)
 app.command()(export)
 app.command()(init)
 app.command()(catalog)
