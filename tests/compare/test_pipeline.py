@@ -1,0 +1,154 @@
+"""`compare()` on stored runs: pairing, scorer signatures, task versions, dropped samples,
+lower-is-better metrics, sample diffs and safe Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scripted import ScriptedModel
+
+from proctor.benchmark import Benchmark
+from proctor.compare import compare, evaluate_gates
+from proctor.compare._render import to_markdown
+from proctor.dataset import Dataset
+from proctor.engine import RunOptions, run_benchmark_async
+from proctor.errors import ConfigError, ModelError
+from proctor.scorer import resolve_scorer
+from proctor.store import Store
+
+N = 60
+
+
+def rows(n: int = N, extra: str = "") -> list[dict]:
+    return [
+        {
+            "id": f"q{i}",
+            "input": f"question {i}{extra}",
+            "target": f"answer {i}",
+            "topic": "even" if i % 2 == 0 else "odd",
+        }
+        for i in range(n)
+    ]
+
+
+def bench(data: list[dict], *scorers, name: str = "cmp") -> Benchmark:
+    return Benchmark(
+        name=name,
+        dataset=Dataset.from_records(data),
+        scorers=list(scorers) or [resolve_scorer("exact_match"), resolve_scorer("ter")],
+        slices=("topic",),
+    )
+
+
+def answers(wrong: set[int], failing: set[int] = frozenset()):
+    def answer(request) -> str:
+        i = int(request.sample.id[1:])
+        if i in failing:
+            raise ModelError("the server is down", retryable=False)
+        return "something else entirely" if i in wrong else f"answer {i}"
+
+    return answer
+
+
+async def run(store: Store, benchmark: Benchmark, answer, **options) -> str:
+    summary = await run_benchmark_async(
+        benchmark, ScriptedModel(answer), store=store, options=RunOptions(**options)
+    )
+    return summary.run.id
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store(f"sqlite:///{tmp_path / 'p.db'}") as opened:
+        yield opened
+
+
+async def test_a_regression_in_one_slice_is_found_and_named(store: Store) -> None:
+    a = await run(store, bench(rows()), answers(wrong=set()))
+    # the candidate gets every odd question wrong
+    b = await run(store, bench(rows()), answers(wrong={i for i in range(N) if i % 2}))
+    result = compare(store, a, b, resamples=2000, show=3)
+    exact = result.metric("exact_match/mean")
+    assert (exact.a, exact.b, exact.delta, exact.n) == (1.0, 0.5, -0.5, N)
+    assert exact.test == "mcnemar" and exact.status == "regressed" and exact.regression
+    assert result.metric("exact_match/mean[topic=even]").delta == 0
+    assert result.metric("exact_match/mean[topic=odd]").status == "regressed"
+    # TER is lower-is-better: it went up, and that is a regression too
+    ter = result.metric("ter/mean")
+    assert ter.delta > 0 and not ter.higher_is_better and ter.regression
+    assert ter.status == "regressed"
+    assert len(result.regressed) == 3 and not result.improved
+    worst = result.regressed[0]
+    assert worst.output_a.startswith("answer") and worst.output_b == "something else entirely"
+    gates = evaluate_gates(result, significant_regression=True)
+    assert [g.passed for g in gates] == [False] * len(
+        [m for m in result.metrics if m.slice_key is None and m.p_drop is not None]
+    )
+
+
+async def test_equal_runs_show_no_change_and_pass_the_gate(store: Store) -> None:
+    a = await run(store, bench(rows()), answers(wrong={1, 2, 3}))
+    b = await run(store, bench(rows()), answers(wrong={1, 2, 3}))
+    result = compare(store, a, b, resamples=500)
+    exact = result.metric("exact_match/mean")
+    assert exact.delta == 0 and exact.p_value == 1.0 and exact.status == "unchanged"
+    assert all(g.passed for g in evaluate_gates(result, significant_regression=True))
+    assert exact.detectable is not None and 0 < exact.detectable < 1
+
+
+async def test_other_task_versions_need_intersect(store: Store) -> None:
+    a = await run(store, bench(rows()), answers(wrong=set()))
+    b = await run(store, bench(rows(N + 10)), answers(wrong=set()))
+    with pytest.raises(ConfigError, match=r"different task versions.*--intersect"):
+        compare(store, a, b)
+    result = compare(store, a, b, intersect=True, resamples=200)
+    assert result.intersect and result.n_shared == N and result.n_only_b == 10
+    assert result.metric("exact_match/mean").n == N
+
+
+async def test_only_scorers_with_the_same_signature_are_compared(store: Store) -> None:
+    a = await run(
+        store,
+        bench(rows(), resolve_scorer("exact_match"), resolve_scorer("f1")),
+        answers(wrong=set()),
+    )
+    b = await run(
+        store,
+        bench(
+            rows(),
+            resolve_scorer("exact_match", {"ignore_case": False}),
+            resolve_scorer("f1"),
+            resolve_scorer("includes"),
+        ),
+        answers(wrong=set()),
+    )
+    result = compare(store, a, b, resamples=200)
+    assert {m.scorer for m in result.metrics} == {"f1"}
+    reasons = dict(result.skipped)
+    assert "signatures differ" in reasons["exact_match"]
+    assert reasons["includes"] == f"only in run {b}"
+
+
+async def test_samples_that_errored_in_one_run_are_dropped_and_counted(store: Store) -> None:
+    a = await run(store, bench(rows()), answers(wrong=set()))
+    b = await run(
+        store,
+        bench(rows()),
+        answers(wrong=set(), failing={0, 1, 2}),
+    )
+    result = compare(store, a, b, resamples=200)
+    exact = result.metric("exact_match/mean")
+    assert exact.n == N - 3 and exact.dropped == 3 and exact.delta == 0
+
+
+async def test_markdown_keeps_model_output_inert(store: Store) -> None:
+    payload = '<script>alert(1)</script> | `x` "><img src=x onerror=alert(2)> [link](http://x)'
+    a = await run(store, bench(rows()), answers(wrong=set()))
+    b = await run(store, bench(rows()), lambda request: payload)
+    text = to_markdown(compare(store, a, b, resamples=200, show=2))
+    assert "<script>" not in text and "<img" not in text
+    assert "&lt;script&gt;" in text
+    body = text.split("### Top regressions")[1]
+    for line in body.strip().splitlines()[2:]:
+        assert line.count(" | ") == 5  # the `|` in the output did not add a column
