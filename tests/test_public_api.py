@@ -44,6 +44,7 @@ EXPECTED = {
     "ScorerError",
     "StoreError",
     "TemplateError",
+    "compare",
 }
 
 
@@ -64,3 +65,13 @@ def test_importing_proctor_imports_no_heavy_dependency() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_proctor_compare_is_callable_however_it_was_imported() -> None:
+    code = (
+        "import proctor.compare._gates, proctor; "
+        "from proctor.compare import compare; "
+        "print(callable(proctor.compare), proctor.compare.compare is compare)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]

@@ -55,10 +55,12 @@ _EXPORTS = {
     "TemplateError": "proctor.errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "compare"])
 
 
 def __getattr__(name: str) -> Any:
+    if name == "compare":  # a callable package: proctor.compare(run_a, run_b) -> Comparison
+        return importlib.import_module("proctor.compare")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'proctor' has no attribute {name!r}")

@@ -68,7 +68,7 @@ async def test_a_regression_in_one_slice_is_found_and_named(store: Store) -> Non
     a = await run(store, bench(rows()), answers(wrong=set()))
     # the candidate gets every odd question wrong
     b = await run(store, bench(rows()), answers(wrong={i for i in range(N) if i % 2}))
-    result = compare(store, a, b, resamples=2000, show=3)
+    result = compare(a, b, store=store, resamples=2000, show=3)
     exact = result.metric("exact_match/mean")
     assert (exact.a, exact.b, exact.delta, exact.n) == (1.0, 0.5, -0.5, N)
     assert exact.test == "mcnemar" and exact.status == "regressed" and exact.regression
@@ -90,7 +90,7 @@ async def test_a_regression_in_one_slice_is_found_and_named(store: Store) -> Non
 async def test_equal_runs_show_no_change_and_pass_the_gate(store: Store) -> None:
     a = await run(store, bench(rows()), answers(wrong={1, 2, 3}))
     b = await run(store, bench(rows()), answers(wrong={1, 2, 3}))
-    result = compare(store, a, b, resamples=500)
+    result = compare(a, b, store=store, resamples=500)
     exact = result.metric("exact_match/mean")
     assert exact.delta == 0 and exact.p_value == 1.0 and exact.status == "unchanged"
     assert all(g.passed for g in evaluate_gates(result, significant_regression=True))
@@ -101,8 +101,8 @@ async def test_other_task_versions_need_intersect(store: Store) -> None:
     a = await run(store, bench(rows()), answers(wrong=set()))
     b = await run(store, bench(rows(N + 10)), answers(wrong=set()))
     with pytest.raises(ConfigError, match=r"different task versions.*--intersect"):
-        compare(store, a, b)
-    result = compare(store, a, b, intersect=True, resamples=200)
+        compare(a, b, store=store)
+    result = compare(a, b, store=store, intersect=True, resamples=200)
     assert result.intersect and result.n_shared == N and result.n_only_b == 10
     assert result.metric("exact_match/mean").n == N
 
@@ -123,7 +123,7 @@ async def test_only_scorers_with_the_same_signature_are_compared(store: Store) -
         ),
         answers(wrong=set()),
     )
-    result = compare(store, a, b, resamples=200)
+    result = compare(a, b, store=store, resamples=200)
     assert {m.scorer for m in result.metrics} == {"f1"}
     reasons = dict(result.skipped)
     assert "signatures differ" in reasons["exact_match"]
@@ -137,7 +137,7 @@ async def test_samples_that_errored_in_one_run_are_dropped_and_counted(store: St
         bench(rows()),
         answers(wrong=set(), failing={0, 1, 2}),
     )
-    result = compare(store, a, b, resamples=200)
+    result = compare(a, b, store=store, resamples=200)
     exact = result.metric("exact_match/mean")
     assert exact.n == N - 3 and exact.dropped == 3 and exact.delta == 0
 
@@ -146,7 +146,7 @@ async def test_markdown_keeps_model_output_inert(store: Store) -> None:
     payload = '<script>alert(1)</script> | `x` "><img src=x onerror=alert(2)> [link](http://x)'
     a = await run(store, bench(rows()), answers(wrong=set()))
     b = await run(store, bench(rows()), lambda request: payload)
-    text = to_markdown(compare(store, a, b, resamples=200, show=2))
+    text = to_markdown(compare(a, b, store=store, resamples=200, show=2))
     assert "<script>" not in text and "<img" not in text
     assert "&lt;script&gt;" in text
     body = text.split("### Top regressions")[1]

@@ -64,9 +64,9 @@ def compare(
     with open_store(db) as store:
         a_ref, b_ref = _pick_runs(store, run_a, run_b, baseline, benchmark)
         comparison = run_compare(
-            store,
             a_ref,
             b_ref,
+            store=store,
             intersect=intersect,
             resamples=resamples,
             seed=seed,
@@ -410,7 +410,7 @@ def plan(
         from proctor.compare import compare as run_compare
 
         with open_store(db) as store:
-            comparison = run_compare(store, from_runs[0], from_runs[1], resamples=200, show=0)
+            comparison = run_compare(from_runs[0], from_runs[1], store=store, resamples=200, show=0)
         figure = (
             comparison.metric(metric)
             if metric

@@ -155,17 +155,34 @@ def _run_summary(run: RunRecord) -> dict[str, Any]:
 
 
 def compare(
-    store: Store,
     run_a: str,
     run_b: str,
     *,
+    store: Store | None = None,
     intersect: bool = False,
     resamples: int = 10_000,
     seed: int = 0,
     alpha: float = ALPHA,
     show: int = 10,
 ) -> Comparison:
-    """Compare run `run_b` (candidate) with run `run_a` (baseline); ids or prefixes."""
+    """Compare run `run_b` (candidate) with run `run_a` (baseline); ids or prefixes.
+
+    `store` defaults to the default store (`$PROCTOR_DB`, else `.proctor/proctor.db`).
+    """
+    if store is None:
+        from proctor.store import Store
+
+        with Store() as default:
+            return compare(
+                run_a,
+                run_b,
+                store=default,
+                intersect=intersect,
+                resamples=resamples,
+                seed=seed,
+                alpha=alpha,
+                show=show,
+            )
     from proctor.compare._paired import bh_qvalues
     from proctor.engine._aggregate import sample_scores
 

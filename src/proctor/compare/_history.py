@@ -77,7 +77,13 @@ def history(
         previous = latest.get(run.task_version)
         if previous is not None:
             comparison = compare(
-                store, previous.id, run.id, resamples=resamples, seed=seed, alpha=alpha, show=0
+                previous.id,
+                run.id,
+                store=store,
+                resamples=resamples,
+                seed=seed,
+                alpha=alpha,
+                show=0,
             )
             entry.previous = previous.id
             entry.changes = {m.name: m for m in comparison.metrics if m.slice_key is None}
