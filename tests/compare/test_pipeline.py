@@ -53,7 +53,7 @@ def answers(wrong: set[int], failing: set[int] = frozenset()):
 
 async def run(store: Store, benchmark: Benchmark, answer, **options) -> str:
     summary = await run_benchmark_async(
-        benchmark, ScriptedModel(answer), store=store, options=RunOptions(**options)
+        benchmark, ScriptedModel(answer), store=store, options=RunOptions(cache=False, **options)
     )
     return summary.run.id
 

@@ -206,7 +206,7 @@ def comparison_view(comparison: Comparison, gates: list[GateResult]) -> list[Any
                 Text(c.scorer),
                 f"{c.a:.3g}",
                 f"{c.b:.3g}",
-                Text(clip(c.input, 50)),
+                Text(clip(_last_user(c.input), 50)),
                 Text(clip(c.output_a, 50)),
                 Text(clip(c.output_b, 50)),
             )
@@ -226,6 +226,15 @@ def comparison_view(comparison: Comparison, gates: list[GateResult]) -> list[Any
                 + Text(f"{g.rule} — {g.detail}")
             )
     return parts
+
+
+def _last_user(value: Any) -> Any:
+    """A stored chat input shown as its last user message; a plain prompt as it is."""
+    if isinstance(value, list):
+        for message in reversed(value):
+            if isinstance(message, dict) and message.get("role") == "user":
+                return message.get("content")
+    return value
 
 
 baseline_app = typer.Typer(
