@@ -20,6 +20,7 @@ Benjamini–Hochberg (q-values).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -359,14 +360,15 @@ def _detectable(result: Any) -> float | None:
 
     if result.n < 2 or result.a is None:
         return None
+    found = None
     try:
         if result.test == "mcnemar" and result.correlation is not None:
-            return detectable_binary(result.n, result.a, correlation=result.correlation)
-        if result.diff_sd:
-            return detectable_continuous(result.n, result.diff_sd)
+            found = detectable_binary(result.n, result.a, correlation=result.correlation)
+        elif result.diff_sd:
+            found = detectable_continuous(result.n, result.diff_sd)
     except (ValueError, ZeroDivisionError):
         return None
-    return None
+    return found if found is not None and math.isfinite(found) else None
 
 
 def _with_q(delta: MetricDelta, q: float | None, alpha: float) -> MetricDelta:
