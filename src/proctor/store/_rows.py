@@ -6,6 +6,7 @@ dicts by hand; JSON columns are serialised once, by the driver.
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
@@ -128,6 +129,47 @@ def row_to_score(row: Row[Any]) -> ScoreRecord:
         annotator=row.annotator,
         error=row.error,
         usage=row.usage,
+    )
+
+
+def _decoded(value: Any) -> Any:
+    """A JSON column read as text (SQLite) or already decoded (psycopg, for PostgreSQL)."""
+    if isinstance(value, str):
+        return {} if value == "{}" else json.loads(value)
+    return value
+
+
+def lean_sample(row: Row[Any]) -> SampleRecord:
+    """A `SampleRecord` from the lean columns (`Store.iter_scored`), JSON read as text."""
+    metadata = _decoded(row.metadata)
+    return SampleRecord(
+        run_id=row.run_id,
+        sample_id=row.sample_id,
+        epoch=row.epoch,
+        position=row.position,
+        input=None,
+        choices=_decoded(row.choices),
+        metadata=metadata if metadata is not None else {},
+        latency_ms=row.latency_ms,
+        input_tokens=row.input_tokens,
+        output_tokens=row.output_tokens,
+        cost=row.cost,
+        cached=bool(row.cached),
+        error=row.error,
+    )
+
+
+def lean_score(row: Row[Any]) -> ScoreRecord:
+    """A `ScoreRecord` without explanation and answer, JSON read as text."""
+    metadata = _decoded(row.metadata)
+    return ScoreRecord(
+        scorer=row.scorer,
+        value=_decoded(row.value),
+        metadata=metadata if metadata is not None else {},
+        source=row.source,
+        annotator=row.annotator,
+        error=row.error,
+        usage=_decoded(row.usage),
     )
 
 

@@ -13,15 +13,18 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 from sqlalchemy import (
+    JSON,
     Connection,
     Engine,
     Select,
+    Text,
     bindparam,
     delete,
     func,
     insert,
     select,
     tuple_,
+    type_coerce,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +44,18 @@ CHUNK = 1_000
 
 # `choices` stays: it tells which scorers apply to a sample (multiple choice or not)
 _HEAVY = {"input", "target", "output", "output_extra", "created_at"}
-_LEAN = [column for column in samples.c if column.name not in _HEAVY]
+# What metrics need, with JSON columns read as raw text and decoded by `_rows.lean_*`:
+# SQLAlchemy's per-value JSON processing would cost more than reading the rows.
+_LEAN = [
+    type_coerce(column, Text).label(column.name) if isinstance(column.type, JSON) else column
+    for column in samples.c
+    if column.name not in _HEAVY
+]
+_LEAN_SCORES = [
+    type_coerce(column, Text).label(column.name) if isinstance(column.type, JSON) else column
+    for column in scores.c
+    if column.name not in ("explanation", "answer", "id", "run_id", "value_num")
+]
 _KEY_PARAMS = {"r": bindparam("r"), "s": bindparam("s"), "e": bindparam("e")}
 
 SampleKey = tuple[str, str, int]
@@ -280,8 +294,8 @@ class Store:
     def iter_scored(self, run_id: str) -> Iterator[SampleRecord]:
         """Stream what metrics need, in `iter_samples` order: scores, metadata, error.
 
-        The heavy columns (`input`, `target`, `output`, `output_extra`) are
-        not read and come back empty.
+        The heavy columns (`input`, `target`, `output`, `output_extra`) and the
+        scores' texts (`explanation`, `answer`) are not read and come back empty.
         """
         return self._iter(run_id, _LEAN, lean=True, with_scores=True)
 
@@ -296,9 +310,10 @@ class Store:
                 query = query.where(tuple_(*order) > tuple_(*last))
             query = query.order_by(*order).limit(CHUNK)
             with self.engine.connect() as conn:
-                chunk = [_rows.row_to_sample(row, lean=lean) for row in conn.execute(query)]
+                convert = _rows.lean_sample if lean else _rows.row_to_sample
+                chunk = [convert(row) for row in conn.execute(query)]
                 if chunk and with_scores:
-                    self._attach_scores(conn, run_id, chunk, last)
+                    self._attach_scores(conn, run_id, chunk, last, lean=lean)
             yield from chunk
             if len(chunk) < CHUNK:
                 return
@@ -311,11 +326,13 @@ class Store:
         run_id: str,
         chunk: list[SampleRecord],
         after: tuple[int, int, str] | None,
+        *,
+        lean: bool = False,
     ) -> None:
         order = tuple_(samples.c.position, samples.c.epoch, samples.c.sample_id)
         tail = chunk[-1]
         query = (
-            select(scores)
+            select(*(_LEAN_SCORES if lean else [scores]))
             .join(
                 samples,
                 (samples.c.run_id == scores.c.run_id)
@@ -329,10 +346,11 @@ class Store:
         if after is not None:
             query = query.where(order > tuple_(*after))
         by_key = {(r.sample_id, r.epoch): r for r in chunk}
+        convert = _rows.lean_score if lean else _rows.row_to_score
         for row in conn.execute(query):
             record = by_key.get((row.sample_id, row.epoch))
             if record is not None:
-                record.scores.append(_rows.row_to_score(row))
+                record.scores.append(convert(row))
 
     def get_samples(self, run_id: str, sample_ids: Sequence[str]) -> list[SampleRecord]:
         """The stored samples (every epoch, scores attached) of the given ids, by position."""
