@@ -203,3 +203,19 @@ def test_sample_record_fields_all_round_trip() -> None:
 
     stored = set(samples.c.keys()) | {"scores"}
     assert set(SampleRecord.__dataclass_fields__) <= stored
+
+
+def test_iter_scored_reads_every_kind_of_value_back_exactly(
+    store: Store, run_factory: RunFactory
+) -> None:
+    values = [True, False, 0, 1, -3, 2.5, 1e-05, -0.25, "billing", "12", "-", "true", "null"]
+    run = run_factory()
+    records = []
+    for i, value in enumerate(values):
+        record = make_sample(run.id, i)
+        record.scores = [ScoreRecord("s", value, metadata={"k": [1, "x"]}, usage={"calls": 1})]
+        records.append(record)
+    store.write_samples(records)
+    back = [r.scores[0] for r in store.iter_scored(run.id)]
+    assert [(s.value, type(s.value)) for s in back] == [(v, type(v)) for v in values]
+    assert all(s.metadata == {"k": [1, "x"]} and s.usage == {"calls": 1} for s in back)

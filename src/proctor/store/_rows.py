@@ -139,37 +139,67 @@ def _decoded(value: Any) -> Any:
     return value
 
 
+_SCALARS: dict[str, Any] = {"true": True, "false": False, "null": None}
+
+
+def _decoded_value(value: Any) -> Any:
+    """A score value read as JSON text: the common scalars without the JSON parser."""
+    if not isinstance(value, str):
+        return value
+    if value in _SCALARS:
+        return _SCALARS[value]
+    if value[:1].isdigit() or value[:1] == "-":
+        try:
+            return int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            pass  # not a plain number after all: let the JSON parser say what it is
+    return json.loads(value)
+
+
 def lean_sample(row: Row[Any]) -> SampleRecord:
-    """A `SampleRecord` from the lean columns (`Store.iter_scored`), JSON read as text."""
-    metadata = _decoded(row.metadata)
+    """A `SampleRecord` from the lean columns (`Store.iter_scored`), JSON read as text.
+
+    Columns by position, in `Store`'s `_LEAN` order: this runs once per sample.
+    """
+    run_id, sample_id, epoch, position, choices, metadata, latency, tin, tout, cost, cached, err = (
+        row
+    )
+    metadata = _decoded(metadata)
     return SampleRecord(
-        run_id=row.run_id,
-        sample_id=row.sample_id,
-        epoch=row.epoch,
-        position=row.position,
-        input=None,
-        choices=_decoded(row.choices),
-        metadata=metadata if metadata is not None else {},
-        latency_ms=row.latency_ms,
-        input_tokens=row.input_tokens,
-        output_tokens=row.output_tokens,
-        cost=row.cost,
-        cached=bool(row.cached),
-        error=row.error,
+        run_id,
+        sample_id,
+        epoch,
+        position,
+        None,
+        None,
+        _decoded(choices),
+        metadata if metadata is not None else {},
+        None,
+        {},
+        latency,
+        tin,
+        tout,
+        cost,
+        bool(cached),
+        err,
     )
 
 
 def lean_score(row: Row[Any]) -> ScoreRecord:
-    """A `ScoreRecord` without explanation and answer, JSON read as text."""
-    metadata = _decoded(row.metadata)
+    """A `ScoreRecord` without explanation and answer, JSON read as text (`_LEAN_SCORES`
+    column order)."""
+    _, _, scorer, source, annotator, value, metadata, error, usage = row
+    metadata = _decoded(metadata)
     return ScoreRecord(
-        scorer=row.scorer,
-        value=_decoded(row.value),
-        metadata=metadata if metadata is not None else {},
-        source=row.source,
-        annotator=row.annotator,
-        error=row.error,
-        usage=_decoded(row.usage),
+        scorer,
+        _decoded_value(value),
+        None,
+        None,
+        metadata if metadata is not None else {},
+        source,
+        annotator,
+        error,
+        None if usage is None else _decoded(usage),
     )
 
 

@@ -19,12 +19,12 @@ from sqlalchemy import (
     Select,
     Text,
     bindparam,
+    cast,
     delete,
     func,
     insert,
     select,
     tuple_,
-    type_coerce,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -44,15 +44,16 @@ CHUNK = 1_000
 
 # `choices` stays: it tells which scorers apply to a sample (multiple choice or not)
 _HEAVY = {"input", "target", "output", "output_extra", "created_at"}
-# What metrics need, with JSON columns read as raw text and decoded by `_rows.lean_*`:
-# SQLAlchemy's per-value JSON processing would cost more than reading the rows.
+# What metrics need, with JSON columns cast to text in SQL and decoded by `_rows.lean_*`:
+# SQLAlchemy's per-value JSON processing would cost more than reading the rows (and a
+# cast, unlike a type coercion, keeps psycopg from decoding them first).
 _LEAN = [
-    type_coerce(column, Text).label(column.name) if isinstance(column.type, JSON) else column
+    cast(column, Text).label(column.name) if isinstance(column.type, JSON) else column
     for column in samples.c
     if column.name not in _HEAVY
 ]
 _LEAN_SCORES = [
-    type_coerce(column, Text).label(column.name) if isinstance(column.type, JSON) else column
+    cast(column, Text).label(column.name) if isinstance(column.type, JSON) else column
     for column in scores.c
     if column.name not in ("explanation", "answer", "id", "run_id", "value_num")
 ]
