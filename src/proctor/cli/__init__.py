@@ -14,6 +14,7 @@ from proctor.cli._compare import baseline_app, compare, history, plan
 from proctor.cli._export import export
 from proctor.cli._init import init
 from proctor.cli._pairwise import pairwise
+from proctor.cli._report import report
 from proctor.cli._run import run
 from proctor.cli._runs import runs, show
 from proctor.cli._score import score
@@ -37,6 +38,7 @@ app.command()(export)
 app.command()(init)
 app.command()(catalog)
 app.command()(pairwise)
+app.command()(report)
 
 
 def main() -> None:
