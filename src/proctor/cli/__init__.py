@@ -18,6 +18,7 @@ from proctor.cli._report import report
 from proctor.cli._run import run
 from proctor.cli._runs import runs, show
 from proctor.cli._score import score
+from proctor.cli._serve import serve
 
 app = typer.Typer(
     name="proctor",
@@ -39,6 +40,7 @@ app.command()(init)
 app.command()(catalog)
 app.command()(pairwise)
 app.command()(report)
+app.command()(serve)
 
 
 def main() -> None:

@@ -414,9 +414,12 @@ def trend_chart(
     every = max(1, math.ceil(count / shown))
     for i, (label, value, ci_low, ci_high, mark) in enumerate(points):
         if i % every == 0 or i == count - 1:
+            # the first and last labels hang inwards, so the chart's edges do not cut them
+            anchor = "start" if i == 0 and count > 1 else "end" if i == count - 1 else "middle"
             parts.append(
                 f'<text class="x-label" x="{_n(x(i))}" y="{_n(bottom + 16)}" '
-                f'text-anchor="middle" fill="{MUTED}" font-size="11">{_e(_clip(label, 12))}</text>'
+                f'text-anchor="{anchor}" fill="{MUTED}" font-size="11">'
+                f"{_e(_clip(label, 12))}</text>"
             )
         if not _finite(value):
             continue
