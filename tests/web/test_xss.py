@@ -9,7 +9,6 @@ on the page as visible text.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -18,7 +17,7 @@ import pytest
 from browser_support import require_browser
 from conftest import live_server
 from scripted import ScriptedModel
-from web_data import PAYLOADS, make_run
+from web_data import PAYLOADS, make_run, run_async
 
 from proctor.benchmark import Benchmark
 from proctor.dataset import Dataset
@@ -107,7 +106,7 @@ def _judged(run_id: str) -> SampleRecord:
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str, str]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('xss') / 'proctor.db'}"
     with Store(url) as store:
-        a, b = asyncio.run(_runs(store))
+        a, b = run_async(_runs(store))
         judged = "0123456789ab"
         store.create_run(
             make_run(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from scripted import ScriptedModel
 
@@ -190,9 +191,22 @@ def make_run(run_id: str, benchmark: str, **overrides) -> RunRecord:
     return RunRecord(**values)
 
 
+def run_async(coroutine: Any) -> Any:
+    """Run `coroutine` to completion on its own thread and event loop.
+
+    The browser fixtures drive Playwright's sync API, which keeps an event loop
+    running on the main thread while a browser is open; data made for a test
+    whose browser was opened first must not need that thread's loop.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, coroutine).result()
+
+
 def seed(url: str) -> Seeded:
     with Store(url) as store:
-        baseline, candidate = asyncio.run(_qa_runs(store))
+        baseline, candidate = run_async(_qa_runs(store))
         graded = new_run_id()
         store.create_run(make_run(graded, "graded", label="graded", n_scored=3, n_errors=1))
         store.write_samples(graded_samples(graded))
