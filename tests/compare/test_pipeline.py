@@ -152,3 +152,49 @@ async def test_markdown_keeps_model_output_inert(store: Store) -> None:
     body = text.split("### Top regressions")[1]
     for line in body.strip().splitlines()[2:]:
         assert line.count(" | ") == 5  # the `|` in the output did not add a column
+
+
+async def test_judge_scorers_without_a_calibration_are_warned_about(
+    store: Store, tmp_path: Path
+) -> None:
+    import sys
+
+    from proctor.compare._gates import calibration_warnings
+
+    (tmp_path / "grader.py").write_text(
+        'def rate(prompt):\n    return \'{"explanation": "ok", "rating": 4}\'\n'
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        judged = resolve_scorer("judge", {"guidelines": "Right?", "model": "python:grader:rate"})
+        a = await run(store, bench(rows(8), resolve_scorer("exact_match"), judged), answers(set()))
+        b = await run(store, bench(rows(8), resolve_scorer("exact_match"), judged), answers({1}))
+    finally:
+        sys.path.remove(str(tmp_path))
+    warnings = calibration_warnings(store, compare(a, b, store=store, resamples=200))
+    assert len(warnings) == 1 and warnings[0].startswith("judge: its judge has no calibration")
+
+
+async def test_rescoring_keeps_what_people_said(store: Store) -> None:
+    from proctor.store import ScoreRecord
+    from proctor.store._schema import scores
+
+    a = await run(store, bench(rows(3)), answers(set()))
+    with store.engine.begin() as conn:  # a reviewer's judgment, as an import stores it
+        conn.execute(
+            scores.insert().values(
+                run_id=a,
+                sample_id="q0",
+                epoch=0,
+                scorer="exact_match",
+                source="human",
+                annotator="ann@example.com",
+                value=False,
+                value_num=0.0,
+                metadata={},
+            )
+        )
+    store.replace_scores(a, [("q0", 0, ScoreRecord("exact_match", 0.5, explanation="again"))])
+    (record,) = store.get_samples(a, ["q0"])
+    kept = sorted((s.source, s.value) for s in record.scores if s.scorer == "exact_match")
+    assert kept == [("human", False), ("scorer", 0.5)]

@@ -93,7 +93,8 @@ def pg_module_url(pg_databases: PgDatabases) -> str:
 def _truncate(url: str) -> None:
     with Store(url) as store, store.engine.begin() as conn:
         conn.exec_driver_sql(
-            "TRUNCATE runs, samples, scores, metrics, cache, baselines, pairwise, pairwise_verdicts"
+            "TRUNCATE runs, samples, scores, metrics, cache, baselines, pairwise, "
+            "pairwise_verdicts, review_sets, review_items, calibrations"
         )
 
 

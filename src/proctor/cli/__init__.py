@@ -15,6 +15,7 @@ from proctor.cli._export import export
 from proctor.cli._init import init
 from proctor.cli._pairwise import pairwise
 from proctor.cli._report import report
+from proctor.cli._review import review_app
 from proctor.cli._run import run
 from proctor.cli._runs import runs, show
 from proctor.cli._score import score
@@ -33,6 +34,7 @@ app.command()(show)
 app.command()(score)
 app.command()(compare)
 app.add_typer(baseline_app)
+app.add_typer(review_app)
 app.command()(history)
 app.command()(plan)
 app.command()(export)

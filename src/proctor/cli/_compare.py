@@ -50,6 +50,13 @@ def compare(
         "several).",
     ),
     alpha: float = typer.Option(0.05, "--alpha", min=1e-9, max=0.5),
+    min_agreement: float | None = typer.Option(
+        None,
+        "--min-agreement",
+        min=-1.0,
+        max=1.0,
+        help="Warn when a judge's agreement with people (proctor review agreement) is below.",
+    ),
     show: int = typer.Option(10, "--show", min=0, help="How many regressed/improved samples."),
     resamples: int = typer.Option(10_000, "--resamples", min=100, help="Bootstrap resamples."),
     seed: int = typer.Option(0, "--seed"),
@@ -59,6 +66,7 @@ def compare(
     """Compare two runs sample by sample: paired Δ, CIs, p- and q-values, gates for CI."""
     from proctor.compare import compare as run_compare
     from proctor.compare import evaluate_gates
+    from proctor.compare._gates import calibration_warnings
     from proctor.errors import ConfigError
 
     with open_store(db) as store:
@@ -73,6 +81,7 @@ def compare(
             alpha=alpha,
             show=show,
         )
+        warnings = calibration_warnings(store, comparison, min_agreement)
     if not comparison.metrics:
         raise ConfigError(
             "no metric to compare: the runs share no scorer with the same signature"
@@ -87,16 +96,32 @@ def compare(
     )
     out = console()
     if output is Format.json:
+        import json
+
         from proctor.compare._render import to_json
 
-        out.print(to_json(comparison, gates), markup=False, highlight=False, soft_wrap=True)
+        data = json.loads(to_json(comparison, gates))
+        data["warnings"] = warnings
+        out.print(
+            json.dumps(data, indent=2, ensure_ascii=False),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     elif output is Format.markdown:
-        from proctor.compare._render import to_markdown
+        from proctor.compare._render import _plain, to_markdown
 
-        out.print(to_markdown(comparison, gates), markup=False, highlight=False, soft_wrap=True)
+        text = to_markdown(comparison, gates)
+        if warnings:
+            text += "\n" + "".join(f"- ⚠️ {_plain(w)}\n" for w in warnings)
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
     else:
+        from rich.text import Text
+
         for renderable in comparison_view(comparison, gates):
             out.print(renderable)
+        for warning in warnings:
+            out.print(Text("warning: ", style="yellow") + Text(warning))
     raise typer.Exit(EXIT_ERRORS if any(not g.passed for g in gates) else EXIT_OK)
 
 

@@ -198,7 +198,7 @@ def _badness(record: object) -> tuple[int, float]:
     values = [
         float(s.value)
         for s in record.scores  # type: ignore[attr-defined]
-        if isinstance(s.value, bool | int | float)
+        if isinstance(s.value, bool | int | float) and s.source != "human"
     ]
     return (1, sum(values) / len(values) if values else 1.0)
 

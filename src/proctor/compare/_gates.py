@@ -28,6 +28,7 @@ from proctor.errors import ConfigError
 
 if TYPE_CHECKING:
     from proctor.compare._compare import Comparison
+    from proctor.store import Store
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -136,3 +137,43 @@ def _significance_gates(comparison: Comparison, alpha: float) -> list[GateResult
             )
         )
     return results
+
+
+def calibration_warnings(
+    store: Store, comparison: Comparison, min_agreement: float | None = None
+) -> list[str]:
+    """Warnings for the compared judge scorers whose judge signature people never checked.
+
+    A judge-based scorer (its signature names a `judge=`) warns when no
+    calibration is stored for the signature in use — its judge or prompt
+    changed since the last review, or it was never reviewed — or, with
+    `min_agreement`, when the calibration's headline agreement (weighted
+    kappa for numeric ratings, kappa otherwise; see `proctor.review`) is
+    below it. Warnings do not fail a gate.
+    """
+    from proctor.review import calibration_for
+
+    compared = {m.scorer for m in comparison.metrics}
+    warnings: list[str] = []
+    for entry in comparison.run_b.scorers:
+        name = entry.get("name")
+        signature = entry.get("signature") or ""
+        if name not in compared or "|judge=" not in signature:
+            continue
+        figures = calibration_for(store, signature)
+        if figures is None:
+            warnings.append(
+                f"{name}: its judge has no calibration against people for the signature in "
+                f"use ({signature}); review it with proctor review export/import and "
+                "proctor review agreement"
+            )
+            continue
+        agreement = figures.get("agreement")
+        if min_agreement is not None and (agreement is None or agreement < min_agreement):
+            shown = "n/a" if agreement is None else f"{agreement:.3f}"
+            warnings.append(
+                f"{name}: its judge agrees with people at {figures.get('headline')} = {shown} "
+                f"({figures.get('judgments')} judgment(s), run {figures.get('run')}), below "
+                f"{min_agreement:g}"
+            )
+    return warnings

@@ -60,7 +60,11 @@ def _add(total: float | int | None, value: float | int | None) -> float | int | 
 
 
 def _group(records: Iterator[SampleRecord], counts: RunCounts) -> Iterator[SampleScores]:
-    """One `SampleScores` per sample from records ordered by position and epoch."""
+    """One `SampleScores` per sample from records ordered by position and epoch.
+
+    Human scores (source `human`, from review) are left out: a scorer's
+    metrics, and the comparisons built on them, are the machine's alone.
+    """
     from proctor.metrics import SampleScores
 
     current: SampleRecord | None = None
@@ -91,6 +95,10 @@ def _group(records: Iterator[SampleRecord], counts: RunCounts) -> Iterator[Sampl
         if record.error is not None or any(s.error for s in record.scores):
             counts.errors += 1
         for s in record.scores:
+            if s.source == "human":
+                # people's judgments are compared with the judge's, never averaged into
+                # its figures (see proctor.review for metrics computed from them)
+                continue
             counts.add_judge(s.usage)
             if s.error is None and s.value is not None:
                 scores.setdefault(s.scorer, []).append(

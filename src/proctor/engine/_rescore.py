@@ -232,7 +232,10 @@ class _StoredScores:
                 annotator=s.annotator,
             )
             for s in record.scores
-            if s.error is None and s.value is not None and s.scorer not in names
+            if s.error is None
+            and s.value is not None
+            and s.scorer not in names
+            and s.source != "human"  # a composite combines machine scores, as in the run
         }
 
     @property

@@ -31,16 +31,19 @@ __all__ = [
     "SCHEMA_HEAD",
     "baselines",
     "cache",
+    "calibrations",
     "metadata",
     "metrics",
     "pairwise",
     "pairwise_verdicts",
+    "review_items",
+    "review_sets",
     "runs",
     "samples",
     "scores",
 ]
 
-SCHEMA_HEAD = "0003_baselines"
+SCHEMA_HEAD = "0004_review"
 """The Alembic revision these tables correspond to (the migrations' head)."""
 
 _json = JSON(none_as_null=True)
@@ -203,4 +206,60 @@ baselines = Table(
     Column("benchmark", String, primary_key=True),
     Column("run_id", String, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
     Column("set_at", _utc, nullable=False),
+)
+
+review_sets = Table(
+    "review_sets",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("run_id", String, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("scorer", String, nullable=False),  # the reviewed scorer, or pairwise:<comparison>
+    Column("signature", String, nullable=False),  # what the judge's verdicts mean
+    Column("kind", String, nullable=False),  # rating, rubric or pairwise
+    Column("strategy", String, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("blind", Boolean, nullable=False),
+    Column("options", _json, nullable=False),  # selection and kind options, as given
+    Column("sample_keys", _json, nullable=False),  # the units chosen, in task order
+    Column("config", Text, nullable=False),  # the Label Studio labeling config sent
+    Column("label_studio", _json),  # {url, project} once pushed to a server
+    Column("created_at", _utc, nullable=False),
+    Index("ix_review_sets_run", "run_id", "scorer"),
+)
+
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "review_set_id",
+        String,
+        ForeignKey("review_sets.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("sample_id", String, nullable=False),
+    Column("epoch", Integer, nullable=False),
+    Column("annotator", String, nullable=False),
+    Column("status", String, nullable=False),  # done or skipped
+    Column("lead_time", Float),
+    Column("result", _json),  # the reviewer's verdict as read from the export
+    Column("origin", String),  # kept, changed or added (None when skipped)
+    Column("task", Integer),  # Label Studio's task and annotation ids
+    Column("annotation", Integer),
+    Column("created_at", _utc, nullable=False),
+    Index("ix_review_items_set", "review_set_id", "sample_id", "epoch"),
+)
+
+calibrations = Table(
+    "calibrations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("signature", String, nullable=False),  # the judge signature calibrated
+    Column("scorer", String, nullable=False),
+    Column("run_id", String, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("review_sets", _json, nullable=False),  # ids of the review sets behind it
+    Column("figures", _json, nullable=False),
+    Column("computed_at", _utc, nullable=False),
+    Index("ix_calibrations_signature", "signature", "computed_at"),
 )

@@ -232,7 +232,8 @@ class Store:
 
     def replace_scores(self, run_id: str, items: Sequence[tuple[str, int, ScoreRecord]]) -> None:
         """Store `(sample_id, epoch, score)` items in one transaction, each replacing what
-        the same scorer had stored for that sample and epoch (re-scoring a run).
+        the same scorer had stored for that sample and epoch (re-scoring a run); human
+        scores of the same scorer (from review) are kept.
 
         A sample that is not stored raises `StoreError`.
         """
@@ -251,6 +252,8 @@ class Store:
                         scores.c.sample_id == _KEY_PARAMS["s"],
                         scores.c.epoch == _KEY_PARAMS["e"],
                         scores.c.scorer == bindparam("n"),
+                        # people's judgments of the sample stay: re-scoring replaces machines
+                        scores.c.source != "human",
                     ),
                     params,
                 )
