@@ -140,6 +140,8 @@ class ScoreTally:
         for key, value in slices.items():
             self.slice_values.setdefault(key, set()).add(value)
         for score in record.scores:
+            if score.source == "human":
+                continue  # the histograms show the scorers' own distributions, as the metrics
             name = score.scorer
             if score.error is not None:
                 self.errors[name] += 1
