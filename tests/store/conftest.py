@@ -94,7 +94,8 @@ def _truncate(url: str) -> None:
     with Store(url) as store, store.engine.begin() as conn:
         conn.exec_driver_sql(
             "TRUNCATE runs, samples, scores, metrics, cache, baselines, pairwise, "
-            "pairwise_verdicts, review_sets, review_items, calibrations"
+            "pairwise_verdicts, review_sets, review_items, calibrations, traffic, online_rules, "
+            "traffic_samples, online_windows, online_scored"
         )
 
 

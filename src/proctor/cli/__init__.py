@@ -12,7 +12,9 @@ import typer
 from proctor.cli._catalog import catalog
 from proctor.cli._compare import baseline_app, compare, history, plan
 from proctor.cli._export import export
+from proctor.cli._ingest import ingest, promote
 from proctor.cli._init import init
+from proctor.cli._online import online_app
 from proctor.cli._pairwise import pairwise
 from proctor.cli._report import report
 from proctor.cli._review import review_app
@@ -43,6 +45,9 @@ app.command()(catalog)
 app.command()(pairwise)
 app.command()(report)
 app.command()(serve)
+app.command()(ingest)
+app.command()(promote)
+app.add_typer(online_app)
 
 
 def main() -> None:

@@ -43,7 +43,7 @@ __all__ = [
     "scores",
 ]
 
-SCHEMA_HEAD = "0004_review"
+SCHEMA_HEAD = "0005_online"
 """The Alembic revision these tables correspond to (the migrations' head)."""
 
 _json = JSON(none_as_null=True)
@@ -263,3 +263,7 @@ calibrations = Table(
     Column("computed_at", _utc, nullable=False),
     Index("ix_calibrations_signature", "signature", "computed_at"),
 )
+
+# The continuous-evaluation tables live in their own module (one job per module); importing
+# it puts them on `metadata`, so new stores are created with them.
+import proctor.store._schema_online  # noqa: E402, F401
