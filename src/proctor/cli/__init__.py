@@ -11,6 +11,7 @@ import typer
 
 from proctor.cli._catalog import catalog
 from proctor.cli._compare import baseline_app, compare, history, plan
+from proctor.cli._db import db_app
 from proctor.cli._export import export
 from proctor.cli._ingest import ingest, promote
 from proctor.cli._init import init
@@ -48,6 +49,7 @@ app.command()(serve)
 app.command()(ingest)
 app.command()(promote)
 app.add_typer(online_app)
+app.add_typer(db_app)
 
 
 def main() -> None:
