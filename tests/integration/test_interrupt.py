@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import number_responder
 from openai_server import FakeOpenAIServer
+from responders import number_responder
 from test_kill_resume import N, proctor, write_benchmark
 
 from proctor.store import Store

@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import number_responder
 from openai_server import FakeOpenAIServer
+from responders import number_responder
 
 from proctor.store import Store
 

@@ -7,8 +7,8 @@ duplicated, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import pytest
-from conftest import number_responder
 from openai_server import FakeOpenAIServer, Fault
+from responders import number_responder
 
 from proctor.benchmark import Benchmark
 from proctor.dataset import Dataset

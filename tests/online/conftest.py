@@ -12,74 +12,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pg_support import BACKENDS
 
-PG_HOST = os.environ.get("PROCTOR_TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("PROCTOR_TEST_PG_PORT", "5432"))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HERE = Path(__file__).resolve().parent
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-class PgDatabases:
-    """Throwaway PostgreSQL databases, all dropped at the end."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-        self.user = self._user()
-
-    @staticmethod
-    def _user() -> str:
-        import psycopg
-
-        for user in ("postgres", "root"):
-            try:
-                with psycopg.connect(
-                    host=PG_HOST, port=PG_PORT, user=user, dbname="test", connect_timeout=3
-                ):
-                    return user
-            except psycopg.Error:
-                continue
-        pytest.skip(f"no PostgreSQL server accepts connections on {PG_HOST}:{PG_PORT}")
-        raise AssertionError("unreachable")
-
-    def _admin(self) -> Any:
-        import psycopg
-
-        return psycopg.connect(
-            host=PG_HOST, port=PG_PORT, user=self.user, dbname="test", autocommit=True
-        )
-
-    def create(self) -> str:
-        from psycopg import sql
-
-        name = f"proctor_online_{uuid.uuid4().hex[:10]}"
-        with self._admin() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        self.names.append(name)
-        return f"postgresql://{self.user}@{PG_HOST}:{PG_PORT}/{name}"
-
-    def drop_all(self) -> None:
-        from psycopg import sql
-
-        with self._admin() as conn:
-            for name in self.names:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
-
-
-@pytest.fixture(scope="module")
-def pg_databases() -> Iterator[PgDatabases]:
-    databases = PgDatabases()
-    yield databases
-    databases.drop_all()
 
 
 @pytest.fixture(params=BACKENDS)

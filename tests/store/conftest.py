@@ -8,78 +8,14 @@ mark; they are skipped, saying why, when no server answers.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql
+from pg_support import BACKENDS, PgDatabases
 from store_factories import make_run
 
 from proctor.store import RunRecord, Store
-
-PG_HOST = os.environ.get("PROCTOR_TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("PROCTOR_TEST_PG_PORT", "5432"))
-PG_ADMIN_DB = "test"
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-def _pg_user() -> str | None:
-    for user in ("postgres", "root"):
-        try:
-            with psycopg.connect(
-                host=PG_HOST, port=PG_PORT, user=user, dbname=PG_ADMIN_DB, connect_timeout=3
-            ):
-                return user
-        except psycopg.Error:
-            continue
-    return None
-
-
-@pytest.fixture(scope="session")
-def pg_user() -> str:
-    user = _pg_user()
-    if user is None:
-        pytest.skip(f"no PostgreSQL server accepts connections on {PG_HOST}:{PG_PORT}")
-    return user
-
-
-class PgDatabases:
-    """Creates throwaway PostgreSQL databases and drops them all at the end."""
-
-    def __init__(self, user: str) -> None:
-        self.user = user
-        self.names: list[str] = []
-
-    def _admin(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(
-            host=PG_HOST, port=PG_PORT, user=self.user, dbname=PG_ADMIN_DB, autocommit=True
-        )
-
-    def create(self) -> str:
-        name = f"proctor_{uuid.uuid4().hex[:12]}"
-        with self._admin() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        self.names.append(name)
-        return f"postgresql://{self.user}@{PG_HOST}:{PG_PORT}/{name}"
-
-    def drop_all(self) -> None:
-        with self._admin() as conn:
-            for name in self.names:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
-
-
-@pytest.fixture(scope="module")
-def pg_databases(request: pytest.FixtureRequest) -> Iterator[PgDatabases]:
-    user = request.getfixturevalue("pg_user")
-    databases = PgDatabases(user)
-    yield databases
-    databases.drop_all()
 
 
 @pytest.fixture(scope="module")

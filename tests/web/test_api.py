@@ -4,9 +4,8 @@ full with rubric criteria and jury ratings, comparisons, history, errors, read-o
 from __future__ import annotations
 
 import pytest
-from conftest import client_for
 from sqlalchemy.exc import DBAPIError
-from web_data import N, Seeded
+from web_data import N, Seeded, client_for
 
 from proctor.errors import StoreError
 from proctor.store import Store

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import client_for
-from web_data import Seeded
+from web_data import Seeded, client_for
 
 TOKEN = "s3cret-Token_0123456789"
 

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 from browser_support import require_browser
-from conftest import live_server
-from web_data import N, Seeded
+from web_data import N, Seeded, live_server
 
 require_browser()
 

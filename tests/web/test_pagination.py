@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import client_for, live_server
-from web_data import make_run
+from web_data import client_for, live_server, make_run
 
 from proctor.metrics import MetricValue
 from proctor.store import SampleRecord, ScoreRecord, Store

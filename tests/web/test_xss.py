@@ -15,9 +15,8 @@ from urllib.parse import quote
 
 import pytest
 from browser_support import require_browser
-from conftest import live_server
 from scripted import ScriptedModel
-from web_data import PAYLOADS, make_run, run_async
+from web_data import PAYLOADS, live_server, make_run, run_async
 
 from proctor.benchmark import Benchmark
 from proctor.dataset import Dataset

@@ -4,6 +4,11 @@ for what a test model cannot produce (rubric criteria, jury ratings, hostile tex
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +24,7 @@ from proctor.scorer import resolve_scorer
 from proctor.store import RunRecord, SampleRecord, ScoreRecord, Store, new_run_id
 
 N = 40
+LOCAL = "http://127.0.0.1"  # the Host the viewer answers without a token
 
 PAYLOADS = (
     "<script>window.__pwned=1</script>",
@@ -232,3 +238,50 @@ def seed(url: str) -> Seeded:
             ],
         )
     return Seeded(url, baseline, candidate, graded)
+
+
+@contextmanager
+def client_for(url: str, *, token: str | None = None, base_url: str = LOCAL) -> Iterator[Any]:
+    """An in-process client of the viewer over `url` (lifespan run, store closed after)."""
+    from fastapi.testclient import TestClient
+
+    from proctor.web import create_app
+
+    with TestClient(create_app(url, token=token), base_url=base_url) as client:
+        yield client
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def live_server(url: str, *, token: str | None = None) -> Iterator[str]:
+    """The viewer over `url` served by uvicorn on a free 127.0.0.1 port, in a thread."""
+    import uvicorn
+
+    from proctor.web import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(url, token=token),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the viewer did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
