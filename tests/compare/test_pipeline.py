@@ -198,3 +198,36 @@ async def test_rescoring_keeps_what_people_said(store: Store) -> None:
     (record,) = store.get_samples(a, ["q0"])
     kept = sorted((s.source, s.value) for s in record.scores if s.scorer == "exact_match")
     assert kept == [("human", False), ("scorer", 0.5)]
+
+
+async def test_reading_only_the_numbers_gives_the_same_comparison(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Means are compared from the stored numbers alone; the result must be the one the
+    full score records give (epochs, model errors, scorer errors, human scores)."""
+    import proctor.compare._compare as module
+    from proctor.store._schema import scores
+
+    data = rows(40)
+    a = await run(store, bench(data), answers(wrong={1, 2}, failing={5}), epochs=2)
+    b = await run(store, bench(data), answers(wrong={2, 3, 4, 7}, failing={9}), epochs=2)
+    with store.engine.begin() as conn:  # a reviewer's verdict must not count
+        conn.execute(
+            scores.insert().values(
+                run_id=b,
+                sample_id="q3",
+                epoch=0,
+                scorer="exact_match",
+                source="human",
+                annotator="ann",
+                value=True,
+                value_num=1.0,
+                metadata={},
+            )
+        )
+    fast = compare(a, b, store=store, resamples=300, show=5)
+    monkeypatch.setattr(module, "_plain_mean", lambda metric: False)
+    full = compare(a, b, store=store, resamples=300, show=5)
+    assert [m.to_dict() for m in fast.metrics] == [m.to_dict() for m in full.metrics]
+    assert [c.to_dict() for c in fast.regressed] == [c.to_dict() for c in full.regressed]
+    assert fast.metric("exact_match/mean").n == 38  # q5 and q9 failed in one run

@@ -197,8 +197,14 @@ def compare(
             "sample ids they share with --intersect"
         )
     scorers, skipped = _shared_scorers(a, b)
-    rows_a = {row.sample_id: row for row in sample_scores(store, a.id)}
-    rows_b = {row.sample_id: row for row in sample_scores(store, b.id)}
+    if all(_plain_mean(m) for scorer_ in scorers for m in scorer_.metrics):
+        # every figure is a mean of numbers: read the numbers, not whole score records
+        names = [scorer_.name for scorer_ in scorers]
+        rows_a: dict[str, Any] = _numeric_rows(store, a.id, names)
+        rows_b: dict[str, Any] = _numeric_rows(store, b.id, names)
+    else:
+        rows_a = {row.sample_id: row for row in sample_scores(store, a.id)}
+        rows_b = {row.sample_id: row for row in sample_scores(store, b.id)}
     shared = [sid for sid in rows_a if sid in rows_b]
     slices = [k for k in a.slices if k in b.slices]
     cluster = a.cluster if a.cluster == b.cluster else None
@@ -228,6 +234,81 @@ def compare(
     )
     _sample_changes(store, comparison, scorers, shared, rows_a, rows_b, show)
     return comparison
+
+
+@dataclass(slots=True)
+class _NumericRow:
+    """A sample as a comparison of means needs it: each scorer's mean over the epochs."""
+
+    sample_id: str
+    metadata: dict[str, Any]
+    multiple_choice: bool
+    error: bool = True  # until an epoch without a model error is seen
+    means: dict[str, float] = field(default_factory=dict)
+
+
+def _plain_mean(metric: Metric) -> bool:
+    from proctor.metrics._mean import Mean
+
+    return isinstance(metric, Mean) and type(metric).sample_stat is Mean.sample_stat
+
+
+def _numeric_rows(store: Store, run_id: str, scorers: Sequence[str]) -> dict[str, _NumericRow]:
+    """Each sample's mean numeric value per scorer over its epochs, as `Mean.sample_stat`
+    computes it from `Score.as_float()` (the stored `value_num`), in position order.
+
+    Reviewers' scores and scorer errors are left out, as in a run's metrics.
+    """
+    import json
+
+    from sqlalchemy import Text, cast, select
+
+    from proctor.store._schema import samples, scores
+
+    rows: dict[str, _NumericRow] = {}
+    values: dict[tuple[str, str], list[float]] = {}
+    parsed: dict[str, dict[str, Any]] = {}  # samples often share their metadata text
+    with store.engine.connect() as conn:
+        query = (
+            select(
+                samples.c.sample_id,
+                cast(samples.c.metadata, Text),
+                samples.c.choices.is_not(None),
+                samples.c.error.is_(None),
+            )
+            .where(samples.c.run_id == run_id)
+            .order_by(samples.c.position, samples.c.epoch)
+        )
+        for sample_id, metadata, has_choices, answered in conn.execute(query):
+            row = rows.get(sample_id)
+            if row is None:
+                meta = parsed.get(metadata)
+                if meta is None:
+                    meta = parsed[metadata] = (json.loads(metadata) if metadata else None) or {}
+                row = rows[sample_id] = _NumericRow(sample_id, meta, bool(has_choices))
+            if answered:
+                row.error = False
+        query = select(scores.c.sample_id, scores.c.scorer, scores.c.value_num).where(
+            scores.c.run_id == run_id,
+            scores.c.scorer.in_(list(scorers)),
+            scores.c.error.is_(None),
+            scores.c.value_num.is_not(None),
+            scores.c.source != "human",
+        )
+        for sample_id, scorer, value in conn.execute(query):
+            key = (sample_id, scorer)
+            found = values.get(key)
+            if found is None:
+                values[key] = [value]
+            else:
+                found.append(value)
+    for (sample_id, scorer), numbers in values.items():
+        row = rows.get(sample_id)
+        if row is not None:
+            row.means[scorer] = (
+                numbers[0] if len(numbers) == 1 else math.fsum(numbers) / len(numbers)
+            )
+    return rows
 
 
 def _shared_scorers(a: RunRecord, b: RunRecord) -> tuple[list[Scorer], list[tuple[str, str]]]:
@@ -262,6 +343,8 @@ def _shared_scorers(a: RunRecord, b: RunRecord) -> tuple[list[Scorer], list[tupl
 def _stats(metric: Metric, scorer_: Scorer, row: SampleScores) -> Any:
     if row.error or not scorer_.applies_to_kind(row.multiple_choice):
         return None
+    if isinstance(row, _NumericRow):
+        return row.means.get(scorer_.name)
     scores = row.scores.get(scorer_.name)
     return metric.sample_stat(scores) if scores else None
 
@@ -386,6 +469,8 @@ def _with_q(delta: MetricDelta, q: float | None, alpha: float) -> MetricDelta:
 def _sample_values(row: SampleScores, scorer: str) -> float | None:
     if row.error:
         return None
+    if isinstance(row, _NumericRow):
+        return row.means.get(scorer)
     values = [s.as_float() for s in row.scores.get(scorer, [])]
     numbers = [v for v in values if v is not None]
     return sum(numbers) / len(numbers) if numbers else None
@@ -403,26 +488,30 @@ def _sample_changes(
     """The samples that regressed and improved most, by score change, with both outputs."""
     if show <= 0:
         return
-    worse: list[tuple[float, int, SampleChange]] = []
-    better: list[tuple[float, int, SampleChange]] = []
+    import heapq
+
+    worse: list[tuple[float, int, str, str, float, float]] = []
+    better: list[tuple[float, int, str, str, float, float]] = []
     order = 0
     for scorer_ in scorers:
         higher = all(m.higher_is_better for m in scorer_.metrics) if scorer_.metrics else True
+        name = scorer_.name
         for sid in shared:
-            va, vb = (
-                _sample_values(rows_a[sid], scorer_.name),
-                _sample_values(rows_b[sid], scorer_.name),
-            )
-            if va is None or vb is None or va == vb:
+            va = _sample_values(rows_a[sid], name)
+            vb = None if va is None else _sample_values(rows_b[sid], name)
+            if vb is None or va == vb:
                 continue
-            change = SampleChange(sid, scorer_.name, va, vb, vb - va)
-            worse_way = (vb < va) == higher
-            order += 1
-            (worse if worse_way else better).append((-abs(vb - va), order, change))
-    worse.sort(key=lambda item: item[:2])
-    better.sort(key=lambda item: item[:2])
-    picked_worse = [c for _, _, c in worse[:show]]
-    picked_better = [c for _, _, c in better[:show]]
+            order += 1  # ties in size keep the samples' order
+            moved = (-abs(vb - va), order, sid, name, va, vb)  # type: ignore[operator]
+            (worse if (vb < va) == higher else better).append(moved)  # type: ignore[operator]
+    picked_worse = [
+        SampleChange(sid, name, va, vb, vb - va)
+        for _, _, sid, name, va, vb in heapq.nsmallest(show, worse)
+    ]
+    picked_better = [
+        SampleChange(sid, name, va, vb, vb - va)
+        for _, _, sid, name, va, vb in heapq.nsmallest(show, better)
+    ]
     ids = {c.sample_id for c in picked_worse + picked_better}
     records_a = _first_epochs(store.get_samples(comparison.run_a.id, sorted(ids)))
     records_b = _first_epochs(store.get_samples(comparison.run_b.id, sorted(ids)))
