@@ -58,3 +58,14 @@ def test_every_documented_run_option_exists() -> None:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_the_readme_online_benchmark_yaml_loads(tmp_path: Path) -> None:
+    from proctor.online._spec import load_online_benchmark
+
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", README, re.S) if "traffic:" in b)
+    path = tmp_path / "online.yaml"
+    path.write_text(block, encoding="utf-8")
+    online = load_online_benchmark(path)
+    assert online.benchmark.name == "support-online"
+    assert [s.name for s in online.benchmark.scorers][:2] == ["judge", "json_valid"]
