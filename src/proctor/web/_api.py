@@ -107,8 +107,8 @@ def list_samples(
     scorer: str | None = Query(None, description="Only samples this scorer scored."),
     failed: bool = Query(
         False,
-        description="Only samples given less than full marks (a value below 1) or an error "
-        "by `scorer` (or by any scorer).",
+        description="Only samples given less than full marks (a value below 1; above 0 for "
+        "lower-is-better scorers) or an error by `scorer` (or by any scorer).",
     ),
     slice_key: str | None = Query(None, description="Slice key, with `slice_value`."),
     slice_value: str | None = Query(None, description="Only samples of this slice."),
@@ -125,6 +125,11 @@ def list_samples(
         failed=failed,
         slice_key=slice_key or None,
         slice_value=slice_value,
+        lower_is_better=tuple(
+            entry["name"]
+            for entry in run.scorers
+            if entry.get("higher_is_better") and not any(entry["higher_is_better"].values())
+        ),
     )
     found = _queries.sample_page(store, run.id, where, offset=offset, limit=limit)
     return {

@@ -223,9 +223,11 @@ class SampleFilter:
     `q` is a case-insensitive substring of the sample id, input, target,
     output or error. `errors` keeps samples with a model or scorer error.
     `scorer` keeps samples that scorer scored (or failed on); with `failed`,
-    only those it gave less than full marks (a numeric value below 1) or an
-    error — with no scorer, any scorer. `slice_key`/`slice_value` keep one
-    slice, matched on the metadata value's text as slices are computed.
+    only those it gave less than full marks or an error — with no scorer, any
+    scorer. Less than full marks is a value below 1, or above 0 for the scorers
+    named in `lower_is_better` (TER, latency: 0 is their best). Reviewers'
+    scores are not the scorer's. `slice_key`/`slice_value` keep one slice,
+    matched on the metadata value's text as slices are computed.
     """
 
     q: str | None = None
@@ -234,6 +236,7 @@ class SampleFilter:
     failed: bool = False
     slice_key: str | None = None
     slice_value: str | None = None
+    lower_is_better: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -300,7 +303,18 @@ def _conditions(run_id: str, where: SampleFilter, dialect: str) -> list[ColumnEl
         if where.scorer:
             graded = graded.where(scores.c.scorer == where.scorer)
         if where.failed:
-            graded = graded.where(or_(scores.c.error.is_not(None), scores.c.value_num < 1))
+            lower = list(where.lower_is_better)
+            short = (
+                scores.c.value_num < 1
+                if not lower
+                else or_(
+                    and_(scores.c.scorer.in_(lower), scores.c.value_num > 0),
+                    and_(scores.c.scorer.not_in(lower), scores.c.value_num < 1),
+                )
+            )
+            graded = graded.where(
+                scores.c.source != "human", or_(scores.c.error.is_not(None), short)
+            )
         found.append(graded.exists())
     if where.slice_key and where.slice_value is not None:
         value = cast(samples.c.metadata[where.slice_key].as_string(), Text)
