@@ -96,24 +96,14 @@ def compare(
     )
     out = console()
     if output is Format.json:
-        import json
-
         from proctor.compare._render import to_json
 
-        data = json.loads(to_json(comparison, gates))
-        data["warnings"] = warnings
-        out.print(
-            json.dumps(data, indent=2, ensure_ascii=False),
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        text = to_json(comparison, gates, warnings)
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
     elif output is Format.markdown:
-        from proctor.compare._render import _plain, to_markdown
+        from proctor.compare._render import to_markdown
 
-        text = to_markdown(comparison, gates)
-        if warnings:
-            text += "\n" + "".join(f"- ⚠️ {_plain(w)}\n" for w in warnings)
+        text = to_markdown(comparison, gates, warnings)
         out.print(text, markup=False, highlight=False, soft_wrap=True)
     else:
         from rich.text import Text

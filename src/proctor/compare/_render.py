@@ -20,10 +20,13 @@ if TYPE_CHECKING:
 _MARKS = {"regressed": "🔻 regressed", "improved": "🟢 improved", "unchanged": "·", "n/a": "n/a"}
 
 
-def to_json(comparison: Comparison, gates: Sequence[GateResult] = ()) -> str:
+def to_json(
+    comparison: Comparison, gates: Sequence[GateResult] = (), warnings: Sequence[str] = ()
+) -> str:
     data = comparison.to_dict()
     data["gates"] = [g.to_dict() for g in gates]
     data["passed"] = all(g.passed for g in gates)
+    data["warnings"] = list(warnings)
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 
@@ -85,8 +88,10 @@ def _changes(title: str, changes: Sequence[SampleChange]) -> list[str]:
     return [*lines, ""]
 
 
-def to_markdown(comparison: Comparison, gates: Sequence[GateResult] = ()) -> str:
-    """A short report: headline deltas, gates, top regressions."""
+def to_markdown(
+    comparison: Comparison, gates: Sequence[GateResult] = (), warnings: Sequence[str] = ()
+) -> str:
+    """A short report: headline deltas, gates, top regressions, warnings."""
     a, b = comparison.run_a, comparison.run_b
     lines = [
         f"## Proctor: {_plain(b.model_spec)} vs {_plain(a.model_spec)} on {_plain(a.benchmark)}",
@@ -135,4 +140,5 @@ def to_markdown(comparison: Comparison, gates: Sequence[GateResult] = ()) -> str
     if comparison.skipped:
         lines.append("")
     lines += _changes("Top regressions", comparison.regressed[:5])
+    lines += [f"- ⚠️ {_plain(w)}" for w in warnings]
     return "\n".join(lines).rstrip() + "\n"
